@@ -1,0 +1,120 @@
+"""partner-portal: an affiliate partner management portal."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the application. Nothing happens at import time; everything happens here."""
+    from config import CONFIGS, ProductionConfig
+
+    name = config_name or os.environ.get("APP_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    config_class = CONFIGS[name]
+    if config_class is ProductionConfig:
+        ProductionConfig.validate()
+
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(config_class.INSTANCE_DIR))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+
+    register_proxy(app)
+    register_extensions(app)
+    register_security(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* only from the configured number of proxies."""
+    hops_for, hops_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
+    if hops_for or hops_proto:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops_for, x_proto=hops_proto)
+
+
+def register_extensions(app: Flask) -> None:
+    from . import mail
+    from .extensions import csrf, db, login_manager, migrate
+    from .blueprints.auth.session import load_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+    mail.init_app(app, db.session.session_factory)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from .db_sqlite import configure_sqlite
+
+        with app.app_context():
+            configure_sqlite(db.engine)
+
+
+def register_security(app: Flask) -> None:
+    from flask_talisman import Talisman
+
+    Talisman(
+        app,
+        force_https=False,  # TLS is terminated by the proxy in front
+        strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        content_security_policy={
+            "default-src": "'self'",
+            "img-src": ["'self'", "data:"],
+            "style-src": "'self'",
+            "script-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from .blueprints.admin import bp as admin_bp
+    from .blueprints.auth import bp as auth_bp
+    from .blueprints.partner import bp as partner_bp
+    from .blueprints.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(partner_bp, url_prefix="/partner")
+
+
+def register_errors(app: Flask) -> None:
+    from .blueprints.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .templating import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

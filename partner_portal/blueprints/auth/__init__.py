@@ -1,0 +1,7 @@
+"""Sign-in, sign-out, password reset, two-factor, and partner sign-up."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import views  # noqa: E402,F401

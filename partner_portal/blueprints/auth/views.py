@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ...extensions import db
+from ...models import User
+from ...models.base import utcnow
+from ...services import accounts, applications, notifications
+from ...services.errors import AuthenticationFailed, DomainError, Throttled
+from ..forms import apply_error, is_safe_next
+from . import bp
+from .forms import ApplyForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, TwoFactorForm
+from .session import client_ip, end_session, home_endpoint, start_session
+
+PENDING_2FA = "pending_2fa"
+
+
+def _throttle_policy() -> accounts.ThrottlePolicy:
+    cfg = current_app.config
+    return accounts.ThrottlePolicy(cfg["LOGIN_WINDOW_SECONDS"],
+                                   cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+                                   cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])
+
+
+def _finish_login(user: User, next_url: str | None):
+    start_session(user)
+    accounts.record_login(user, ip=client_ip(), now=utcnow())
+    db.session.commit()
+    if is_safe_next(next_url):
+        return redirect(next_url)
+    return redirect(url_for(home_endpoint(user)))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user)))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data, ip=client_ip(),
+                                         policy=_throttle_policy(), now=utcnow())
+        except Throttled as exc:
+            form.form_errors.append(exc.message)
+            status = 429
+        except AuthenticationFailed as exc:
+            db.session.commit()  # keep the failed attempt for throttling
+            apply_error(form, exc)
+            status = 401
+        else:
+            if user.totp_enabled:
+                session.clear()
+                session[PENDING_2FA] = {"user": user.get_id(), "next": form.next.data or ""}
+                return redirect(url_for("auth.two_factor"))
+            return _finish_login(user, form.next.data)
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/login/2fa", methods=["GET", "POST"])
+def two_factor():
+    pending = session.get(PENDING_2FA)
+    user = None
+    if pending:
+        from .session import load_user
+
+        user = load_user(pending["user"])
+    if user is None:
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.check_throttle(user.email, client_ip(), _throttle_policy(), utcnow())
+        except Throttled as exc:
+            form.form_errors.append(exc.message)
+            return render_template("auth/two_factor.html", form=form), 429
+        if accounts.verify_totp(user, form.code.data, now=utcnow()):
+            return _finish_login(user, pending.get("next"))
+        from ...models import LoginAttempt
+
+        db.session.add(LoginAttempt(email=user.email, ip=client_ip(), created_at=utcnow()))
+        db.session.commit()
+        form.code.errors = ["That code is not valid."]
+        status = 401
+    return render_template("auth/two_factor.html", form=form), status
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("auth/logout.html")
+    # POST is CSRF-checked; sign out here and end the user's other sessions too.
+    if current_user.is_authenticated:
+        accounts.end_all_sessions(current_user)
+        db.session.commit()
+    end_session()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = accounts.find_user_by_email(form.email.data)
+        if user is not None and user.is_active_account:
+            max_age = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
+            token = accounts.create_reset_token(user, now=utcnow(), max_age_seconds=max_age)
+            notifications.password_reset(
+                user, url_for("auth.reset_password", token=token, _external=True), max_age // 60
+            )
+            db.session.commit()
+        # The same answer whether or not the address has an account.
+        flash("If that address has an account, a reset link is on its way.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if accounts.find_valid_reset(token, now=utcnow()) is None:
+        return render_template("auth/reset_invalid.html"), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.consume_reset(token, form.password.data, now=utcnow())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            db.session.commit()
+            end_session()
+            flash("Your password has been changed. Sign in with the new one.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+def apply():
+    form = ApplyForm()
+    status = 200
+    if form.validate_on_submit():
+        application = applications.Application(
+            name=form.name.data, email=form.email.data, password=form.password.data,
+            website=form.website.data, promotion_methods=form.promotion_methods.data or [],
+            country=form.country.data, payout_email=form.payout_email.data,
+            accepted_terms=form.accept_terms.data, social_profile=form.social_profile.data,
+            company=form.company.data,
+        )
+        try:
+            applications.submit_application(application, ip=client_ip(), now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            return redirect(url_for("auth.applied"))
+    elif request.method == "POST":
+        status = 422
+    from ...services.program import current_terms
+
+    return render_template("auth/apply.html", form=form, terms=current_terms("terms"),
+                           guidelines=current_terms("guidelines")), status
+
+
+@bp.route("/apply/thanks")
+def applied():
+    return render_template("auth/applied.html")

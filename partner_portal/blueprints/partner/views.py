@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from flask import g, redirect, render_template, url_for
+from flask_login import current_user
+
+from ...models.base import utcnow
+from ...services import dashboard
+from ...services.program import get_program
+from ..account import change_password_view
+from ..forms import ChangePasswordForm
+from . import bp
+
+
+@bp.route("/")
+def home():
+    partner = g.partner
+    if partner.status != "approved":
+        return render_template("partner/status.html", partner=partner)
+    overview = dashboard.partner_overview(partner, utcnow(), get_program().currency)
+    return render_template("partner/home.html", partner=partner, o=overview)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    form = ChangePasswordForm()
+    if change_password_view(form, current_user):
+        return redirect(url_for("partner.account"))
+    return render_template("partner/account.html", form=form, partner=g.partner)

@@ -1,0 +1,55 @@
+"""Offers: what partners promote, and where a click lands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import MONEY, UTCDateTime, utcnow
+
+ATTRIBUTION_MODELS = ("last_click", "first_click")
+OFFER_STATUSES = ("active", "paused")
+
+
+class Offer(db.Model):
+    __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'paused')", name="status_valid"),
+        CheckConstraint(
+            "attribution_model IN ('last_click', 'first_click')", name="attribution_model_valid"
+        ),
+        CheckConstraint("cookie_window_days > 0", name="cookie_window_positive"),
+        CheckConstraint("hold_days >= 0", name="hold_days_non_negative"),
+        CheckConstraint("default_commission_value >= 0", name="commission_value_non_negative"),
+        CheckConstraint(
+            "default_commission_kind IN ('percent', 'flat')", name="commission_kind_valid"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    destination_url: Mapped[str] = mapped_column(String(2000))
+    # Host names (one per line) a deep link may point to, besides the destination's own.
+    allowed_domains: Mapped[str] = mapped_column(Text, default="")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    cookie_window_days: Mapped[int] = mapped_column(default=30)
+    attribution_model: Mapped[str] = mapped_column(String(16), default="last_click")
+    hold_days: Mapped[int] = mapped_column(default=30)
+    fallback_url: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    default_commission_kind: Mapped[str] = mapped_column(String(16), default="percent")
+    default_commission_value: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("10"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def allowed_domain_list(self) -> list[str]:
+        return [d.strip().lower() for d in self.allowed_domains.splitlines() if d.strip()]
+
+    def __repr__(self) -> str:
+        return f"<Offer {self.id} {self.name}>"

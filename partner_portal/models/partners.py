@@ -1,0 +1,101 @@
+"""Partners, their groups (tiers) and their acceptance of the program terms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .accounts import User
+
+PARTNER_STATUSES = ("applied", "approved", "rejected", "suspended", "banned")
+PAYOUT_METHODS = ("paypal", "bank_transfer", "other")
+
+
+class PartnerGroup(db.Model):
+    __tablename__ = "partner_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    partners: Mapped[list[Partner]] = relationship(back_populates="group")
+
+
+class Partner(db.Model):
+    __tablename__ = "partners"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('applied', 'approved', 'rejected', 'suspended', 'banned')",
+            name="status_valid",
+        ),
+        CheckConstraint(
+            "payout_method IS NULL OR payout_method IN ('paypal', 'bank_transfer', 'other')",
+            name="payout_method_valid",
+        ),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        Index("ix_partners_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Public, stable reference used as `partner_ref` in the conversion API.
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(80))
+    company: Mapped[str | None] = mapped_column(String(120))
+    website: Mapped[str | None] = mapped_column(String(500))
+    social_profile: Mapped[str | None] = mapped_column(String(500))
+    promotion_methods: Mapped[str] = mapped_column(String(500), default="")
+    country: Mapped[str | None] = mapped_column(String(2))
+    payout_method: Mapped[str | None] = mapped_column(String(16))
+    payout_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="applied")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_groups.id", ondelete="SET NULL"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="SET NULL"), index=True
+    )
+    signup_ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    group: Mapped[PartnerGroup | None] = relationship(back_populates="partners")
+    parent: Mapped[Partner | None] = relationship(remote_side="Partner.id")
+    user: Mapped[User | None] = relationship(back_populates="partner")
+
+    @property
+    def promotion_method_list(self) -> list[str]:
+        return [m for m in self.promotion_methods.split(",") if m]
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.name
+
+    def __repr__(self) -> str:
+        return f"<Partner {self.id} {self.email} {self.status}>"
+
+
+class TermsAcceptance(db.Model):
+    """A partner accepting a version of the terms or guidelines (kept forever)."""
+
+    __tablename__ = "terms_acceptances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    terms_version_id: Mapped[int] = mapped_column(ForeignKey("terms_versions.id"))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+    terms_version = relationship("TermsVersion")

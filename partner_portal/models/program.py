@@ -1,0 +1,53 @@
+"""The program: one row of settings, and versioned terms and guidelines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import MONEY, UTCDateTime, utcnow
+
+PROGRAM_ID = 1
+
+
+class Program(db.Model):
+    __tablename__ = "program"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("min_payout >= 0", name="min_payout_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=PROGRAM_ID)
+    name: Mapped[str] = mapped_column(String(120), default="Partner Program")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    min_payout: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("50"))
+    support_email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(Text)
+    brand_color: Mapped[str] = mapped_column(String(7), default="#1f5eff")
+    staff_2fa_required: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TermsVersion(db.Model):
+    """A published version of the program terms or the partner guidelines."""
+
+    __tablename__ = "terms_versions"
+    __table_args__ = (
+        UniqueConstraint("kind", "version"),
+        CheckConstraint("kind IN ('terms', 'guidelines')", name="kind_valid"),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,133 @@
+"""Partner sign-up: an application creates a partner in `applied` and its login."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Partner, TermsAcceptance, User
+from . import audit, notifications
+from .accounts import find_user_by_email, normalise_email
+from .errors import Conflict, ValidationError
+from .passwords import hash_password, password_problem
+from .program import current_terms
+
+PROMOTION_METHODS = {
+    "content": "Blog or content site",
+    "social": "Social media",
+    "video": "Video (YouTube, TikTok)",
+    "email": "Email newsletter",
+    "coupon": "Coupon or deal site",
+    "comparison": "Review or comparison site",
+    "paid_search": "Paid search",
+    "community": "Community or forum",
+    "other": "Other",
+}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+
+
+@dataclass
+class Application:
+    name: str
+    email: str
+    password: str
+    website: str | None
+    promotion_methods: list[str]
+    country: str
+    payout_email: str | None
+    accepted_terms: bool
+    social_profile: str | None = None
+    company: str | None = None
+
+
+def _clean_email(value: str, field: str) -> str:
+    try:
+        return normalise_email(validate_email(value, check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise ValidationError(f"Enter a valid email address ({exc}).", field=field) from None
+
+
+def _clean_url(value: str | None, field: str) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if "://" not in value:
+        value = "https://" + value
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname:
+        raise ValidationError("Enter a web address such as https://example.com.", field=field)
+    return value
+
+
+def new_partner_ref() -> str:
+    while True:
+        ref = secrets.token_hex(4)
+        if db.session.scalar(select(Partner.id).where(Partner.ref == ref)) is None:
+            return ref
+
+
+def submit_application(app: Application, *, ip: str | None, now: datetime) -> Partner:
+    name = (app.name or "").strip()
+    if not name:
+        raise ValidationError("Enter your name.", field="name")
+    email = _clean_email(app.email, "email")
+    problem = password_problem(app.password or "", email=email)
+    if problem:
+        raise ValidationError(problem, field="password")
+    website = _clean_url(app.website, "website")
+    social = _clean_url(app.social_profile, "social_profile")
+    unknown = [m for m in app.promotion_methods if m not in PROMOTION_METHODS]
+    if unknown or not app.promotion_methods:
+        raise ValidationError("Choose at least one way you will promote us.", field="promotion_methods")
+    country = (app.country or "").strip().upper()
+    if pycountry.countries.get(alpha_2=country) is None:
+        raise ValidationError("Choose your country.", field="country")
+    payout_email = _clean_email(app.payout_email, "payout_email") if app.payout_email else None
+    if not app.accepted_terms:
+        raise ValidationError("You must accept the program terms to apply.", field="accept_terms")
+    if find_user_by_email(email) or db.session.scalar(select(Partner.id).where(Partner.email == email)):
+        raise Conflict("An account with this email already exists. Sign in or reset your password.",
+                       field="email")
+
+    partner = Partner(
+        ref=new_partner_ref(),
+        name=name,
+        email=email,
+        company=(app.company or "").strip() or None,
+        website=website,
+        social_profile=social,
+        promotion_methods=",".join(app.promotion_methods),
+        country=country,
+        payout_method="paypal" if payout_email else None,
+        payout_email=payout_email,
+        status="applied",
+        signup_ip=ip,
+        created_at=now,
+        status_changed_at=now,
+    )
+    db.session.add(partner)
+    db.session.flush()
+    db.session.add(User(email=email, name=name, role="partner", partner_id=partner.id,
+                        password_hash=hash_password(app.password), password_changed_at=now,
+                        created_at=now))
+    for kind in ("terms", "guidelines"):
+        terms = current_terms(kind)
+        if terms is not None:
+            db.session.add(TermsAcceptance(partner_id=partner.id, terms_version_id=terms.id,
+                                           accepted_at=now, ip=ip))
+    db.session.flush()
+    audit.record(audit.Actor(None, email, ip), "partner.applied", "partner", partner.id,
+                 after={"status": "applied", "email": email, "country": country}, now=now)
+    notifications.application_received(partner)
+    return partner

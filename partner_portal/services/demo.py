@@ -1,0 +1,321 @@
+"""A believable demo program: staff, groups, offers, partners in every status, and 90 days
+of clicks, conversions and commissions. Running it again changes nothing that exists."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import func, insert, select
+
+from ..extensions import db
+from ..models import (
+    Click,
+    Commission,
+    Conversion,
+    Offer,
+    Partner,
+    PartnerGroup,
+    TermsAcceptance,
+    TermsVersion,
+    TrackingLink,
+    User,
+)
+from . import audit
+from .applications import new_partner_ref
+from .clickids import codec_for
+from .commissions import default_quote
+from .passwords import hash_password
+from .program import get_program
+
+DEMO_PASSWORD = "demo-password"
+STAFF = [
+    ("owner@demo.test", "owner", "Olivia Owner"),
+    ("manager@demo.test", "manager", "Max Manager"),
+    ("finance@demo.test", "finance", "Fiona Finance"),
+    ("analyst@demo.test", "analyst", "Andy Analyst"),
+]
+DEMO_PARTNER_EMAIL = "partner@demo.test"
+
+GROUPS = [
+    ("Standard", "Every approved partner starts here.", True),
+    ("VIP", "Top performers with higher rates and early access to promotions.", False),
+    ("Content creators", "Bloggers, YouTubers and newsletter writers.", False),
+]
+
+OFFERS = [
+    dict(name="Trailblazer Running Shoes", destination_url="https://shop.example.com/running",
+         allowed_domains="shop.example.com\nblog.example.com", currency="USD", cookie_window_days=30,
+         hold_days=30, default_commission_kind="percent", default_commission_value=Decimal("10"),
+         description="Our best-selling trail shoes. Average order $128.", conv_rate=0.035,
+         amount_range=(60, 240)),
+    dict(name="Basecamp Gear Subscription", destination_url="https://shop.example.com/subscribe",
+         allowed_domains="shop.example.com", currency="USD", cookie_window_days=45, hold_days=14,
+         default_commission_kind="flat", default_commission_value=Decimal("25"),
+         description="Monthly box of outdoor gear; pays a flat bounty per new subscriber.",
+         conv_rate=0.02, amount_range=(39, 39)),
+    dict(name="Outdoor Newsletter", destination_url="https://news.example.com/join",
+         allowed_domains="news.example.com", currency="USD", cookie_window_days=7, hold_days=7,
+         default_commission_kind="flat", default_commission_value=Decimal("2"),
+         description="Free weekly newsletter; pays per confirmed signup.", conv_rate=0.08,
+         amount_range=(0, 0), event="lead"),
+    dict(name="Winter Clearance", destination_url="https://shop.example.com/winter",
+         allowed_domains="shop.example.com", currency="USD", cookie_window_days=30, hold_days=30,
+         default_commission_kind="percent", default_commission_value=Decimal("8"),
+         description="Seasonal clearance (paused until next season).", conv_rate=0.03,
+         amount_range=(30, 150), status="paused"),
+]
+
+FIRST = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Finn", "Grace", "Hiro", "Isla", "Jonas", "Kemi",
+         "Liam", "Maya", "Noah", "Olu", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor",
+         "Wen", "Xavi", "Yara", "Zane", "Amir", "Bea", "Carlos", "Dana", "Eli", "Fatima", "Gus",
+         "Hana", "Ivan", "Jade"]
+LAST = ["Walker", "Okafor", "Schmidt", "Patel", "Rossi", "Nguyen", "Kowalski", "Dubois", "Silva",
+        "Yamada", "Jensen", "Haddad", "Murphy", "Lindqvist", "Moreau", "Costa"]
+SITES = ["trailnotes", "peakpursuits", "campfirereviews", "gearlab", "wildmiles", "summitdaily",
+         "outdoorfam", "hikehub", "runfar", "backcountrybudget", "alpinestories", "coupondeals"]
+COUNTRIES = ["US", "US", "US", "CA", "GB", "DE", "NL", "FR", "AU", "SE", "ES", "IE"]
+METHODS = ["content", "social", "video", "email", "coupon", "comparison", "community"]
+# Status mix for the 36 demo partners (the first is the documented demo login).
+STATUS_PLAN = ["approved"] * 22 + ["applied"] * 7 + ["rejected"] * 3 + ["suspended"] * 2 + ["banned"] * 2
+
+TERMS = """1. Promote the program honestly. Do not bid on our brand name in paid search.
+2. Commissions become payable after each offer's hold period; refunded orders are reversed.
+3. Payouts are made monthly once your approved balance reaches the program minimum.
+4. Self-referrals, cookie stuffing and incentivised clicks are not allowed and void commissions.
+5. Either side may end the partnership at any time; approved commissions are still paid."""
+GUIDELINES = """- Use the banners and links from the portal; keep our logo unaltered.
+- Disclose the partnership on every page or post that contains a link.
+- Coupon codes are personal: do not post them on coupon aggregators without permission."""
+
+
+@dataclass
+class SeedResult:
+    created: dict[str, int] = field(default_factory=dict)
+    skipped_events: bool = False
+
+    def add(self, what: str, n: int = 1) -> None:
+        self.created[what] = self.created.get(what, 0) + n
+
+    def summary(self) -> str:
+        made = ", ".join(f"{n} {what}" for what, n in self.created.items()) or "nothing new"
+        lines = [f"Demo data ready ({made})."]
+        if self.skipped_events:
+            lines.append("Click and conversion history already present; left as it is.")
+        lines.append("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for email, role, _ in STAFF:
+            lines.append(f"  {role:<8} {email}")
+        lines.append(f"  partner  {DEMO_PARTNER_EMAIL}")
+        return "\n".join(lines)
+
+
+def _get_or_create(model, lookup: dict, defaults: dict, result: SeedResult, label: str):
+    obj = db.session.scalar(select(model).filter_by(**lookup))
+    if obj is None:
+        obj = model(**lookup, **defaults)
+        db.session.add(obj)
+        db.session.flush()
+        result.add(label)
+    return obj
+
+
+def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = None) -> SeedResult:
+    say = progress or (lambda _msg: None)
+    rng = random.Random(20261123)
+    result = SeedResult()
+    password_hash = hash_password(DEMO_PASSWORD)
+
+    program = get_program()
+    if program.name == "Partner Program":
+        program.name = "Northwind Outdoor"
+        program.timezone = "America/New_York"
+        program.currency = "USD"
+        program.min_payout = Decimal("50")
+        program.support_email = "partners@northwind.example"
+        program.address = "100 Summit Street, Denver, CO 80202, USA"
+    for kind, title, body in (("terms", "Program terms", TERMS),
+                              ("guidelines", "Partner guidelines", GUIDELINES)):
+        _get_or_create(TermsVersion, {"kind": kind, "version": 1},
+                       {"title": title, "body": body, "created_at": now - timedelta(days=days + 30)},
+                       result, "terms versions")
+
+    staff = {}
+    for email, role, name in STAFF:
+        staff[role] = _get_or_create(User, {"email": email},
+                                     {"role": role, "name": name, "password_hash": password_hash,
+                                      "created_at": now - timedelta(days=days + 30)}, result, "staff users")
+    groups = {name: _get_or_create(PartnerGroup, {"name": name},
+                                   {"description": desc, "is_default": default}, result, "groups")
+              for name, desc, default in GROUPS}
+
+    offers = []
+    for spec in OFFERS:
+        spec = dict(spec)
+        spec.pop("conv_rate"), spec.pop("amount_range"), spec.pop("event", None)
+        name = spec.pop("name")
+        spec.setdefault("status", "active")
+        offers.append(_get_or_create(Offer, {"name": name},
+                                     {**spec, "created_at": now - timedelta(days=days + 20)},
+                                     result, "offers"))
+
+    say("Partners…")
+    terms_versions = list(db.session.scalars(select(TermsVersion)))
+    partners = []
+    for i, status in enumerate(STATUS_PLAN):
+        first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
+        email = DEMO_PARTNER_EMAIL if i == 0 else f"{first}.{last}{i}@demo.test".lower()
+        site = SITES[i % len(SITES)]
+        if status == "applied":  # fresh applications waiting in the queue
+            created = now - timedelta(days=i % 7, hours=rng.randint(1, 20))
+        else:
+            created = now - timedelta(days=days + 10 - i)
+        group = groups["VIP"] if i % 9 == 1 else groups["Content creators"] if i % 5 == 2 else groups["Standard"]
+        partner = db.session.scalar(select(Partner).where(Partner.email == email))
+        if partner is None:
+            partner = Partner(
+                ref=new_partner_ref(), name=f"{first} {last}", email=email,
+                display_name=f"{first} {last[0]}.", website=f"https://{site}{i}.example",
+                promotion_methods=",".join(rng.sample(METHODS, 2)),
+                country=COUNTRIES[i % len(COUNTRIES)], payout_method="paypal",
+                payout_email=email, status=status,
+                group_id=group.id if status in ("approved", "suspended") else None,
+                signup_ip=f"203.0.113.{10 + i}", created_at=created,
+                status_changed_at=created + timedelta(days=1),
+                approved_at=created + timedelta(days=1) if status in ("approved", "suspended") else None,
+                status_reason={"rejected": "Website content does not match the program.",
+                               "suspended": "Traffic quality under review.",
+                               "banned": "Cookie stuffing detected."}.get(status),
+            )
+            db.session.add(partner)
+            db.session.flush()
+            db.session.add(User(email=email, name=partner.name, role="partner", partner_id=partner.id,
+                                password_hash=password_hash, created_at=created))
+            for tv in terms_versions:
+                db.session.add(TermsAcceptance(partner_id=partner.id, terms_version_id=tv.id,
+                                               accepted_at=created, ip=partner.signup_ip))
+            result.add("partners")
+            if status != "applied":
+                action = {"approved": "approve", "suspended": "approve", "rejected": "reject",
+                          "banned": "ban"}[status]
+                audit.record(audit.Actor.of(staff["manager"], "198.51.100.7"), f"partner.{action}",
+                             "partner", partner.id, before={"status": "applied"},
+                             after={"status": "approved" if action == "approve" else status},
+                             now=created + timedelta(days=1))
+        partners.append(partner)
+    db.session.flush()
+
+    say("Tracking links…")
+    active_partners = [p for p in partners if p.status in ("approved", "suspended")]
+    links = []
+    for p in active_partners:
+        existing = list(db.session.scalars(select(TrackingLink).where(TrackingLink.partner_id == p.id)))
+        if existing:
+            links.extend(existing)
+            continue
+        for offer in rng.sample(offers, rng.randint(1, 3)):
+            link = TrackingLink(code=_code(rng), partner_id=p.id, offer_id=offer.id,
+                                sub1=rng.choice([None, "sidebar", "newsletter", "review"]),
+                                created_at=p.approved_at or p.created_at)
+            db.session.add(link)
+            links.append(link)
+            result.add("tracking links")
+    db.session.flush()
+
+    demo_partner_ids = [p.id for p in partners]
+    has_events = db.session.scalar(
+        select(func.count()).select_from(Click).where(Click.partner_id.in_(demo_partner_ids)))
+    if has_events:
+        result.skipped_events = True
+        return result
+
+    say(f"{days} days of clicks, conversions and commissions…")
+    _seed_events(rng, links, offers, days, now, result)
+    return result
+
+
+def _code(rng: random.Random) -> str:
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    while True:
+        code = "".join(rng.choice(alphabet) for _ in range(7))
+        if db.session.scalar(select(TrackingLink.id).where(TrackingLink.code == code)) is None:
+            return code
+
+
+def _seed_events(rng, links, offers, days, now, result) -> None:
+    codec = codec_for(current_app.config)
+    spec_by_offer = {o.id: spec for o, spec in zip(offers, OFFERS)}
+    offer_by_id = {o.id: o for o in offers}
+    partner_status = {p.id: p.status for p in db.session.scalars(select(Partner))}
+    clicks: list[dict] = []
+    conversions: list[tuple[dict, dict]] = []
+    order_no = 100000
+    for link in links:
+        offer = offer_by_id[link.offer_id]
+        spec = spec_by_offer[offer.id]
+        popularity = rng.uniform(2, 30)
+        start = max(link.created_at, now - timedelta(days=days))
+        for day in range(days):
+            day_start = now - timedelta(days=days - day)
+            if day_start < start:
+                continue
+            if offer.status == "paused" and day > days - 20:
+                continue
+            if partner_status[link.partner_id] == "suspended" and day > days - 10:
+                continue
+            weekly = 1.25 if day_start.weekday() in (5, 6) else 1.0
+            n = max(0, int(rng.gauss(popularity * weekly * (0.6 + day / days), popularity / 3)))
+            for _ in range(n):
+                at = day_start + timedelta(seconds=rng.randint(0, 86399))
+                if at > now:
+                    continue
+                is_bot = rng.random() < 0.03
+                token = codec.encode(link.partner_id, offer.id, link.id, at)
+                clicks.append(dict(token=token, link_id=link.id, partner_id=link.partner_id,
+                                   offer_id=offer.id, created_at=at,
+                                   ip=f"198.51.100.{rng.randint(1, 254)}",
+                                   user_agent="Googlebot/2.1" if is_bot else "Mozilla/5.0 (demo)",
+                                   sub1=link.sub1, is_bot=is_bot, is_unique=rng.random() < 0.85))
+                if not is_bot and rng.random() < spec["conv_rate"]:
+                    order_no += 1
+                    occurred = at + timedelta(minutes=rng.randint(2, 60 * 24 * 3))
+                    if occurred > now:
+                        continue
+                    low, high = spec["amount_range"]
+                    amount = Decimal(rng.randint(low * 100, high * 100)) / 100 if high else Decimal("0")
+                    conversions.append((dict(
+                        offer_id=offer.id, order_id=f"NW-{order_no}", partner_id=link.partner_id,
+                        click_token=token, clicked_at=at, event=spec.get("event", "sale"),
+                        amount=amount, currency=offer.currency,
+                        customer_id=f"cust-{rng.randint(1, 5000)}", status="attributed",
+                        occurred_at=occurred, created_at=occurred), dict(offer=offer)))
+    for i in range(0, len(clicks), 5000):
+        db.session.execute(insert(Click), clicks[i:i + 5000])
+    result.add("clicks", len(clicks))
+
+    for row, extra in conversions:
+        conv = Conversion(**row)
+        db.session.add(conv)
+        offer = extra["offer"]
+        quote = default_quote(offer, conv.amount, conv.currency)
+        age = now - conv.created_at
+        payable_at = conv.created_at + timedelta(days=offer.hold_days)
+        roll = rng.random()
+        if roll < 0.03:
+            status, reason = "rejected", "Order cancelled by the customer."
+        elif roll < 0.05 and age < timedelta(days=offer.hold_days):
+            status, reason = "hold", "Click-to-conversion time under review."
+        elif payable_at <= now:
+            status, reason = "approved", None
+        else:
+            status, reason = "pending", None
+        db.session.add(Commission(
+            partner_id=conv.partner_id, offer_id=offer.id, conversion=conv, kind="conversion",
+            amount=quote.amount, currency=conv.currency, status=status, status_reason=reason,
+            explanation=quote.explanation, created_at=conv.created_at, payable_at=payable_at,
+            approved_at=payable_at if status == "approved" else None))
+    db.session.flush()
+    result.add("conversions", len(conversions))

@@ -1,0 +1,38 @@
+"""Emails the domain sends. Each is rendered from ``templates/email/`` and queued to go
+out once the current transaction commits."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from ..extensions import db
+from ..mail import Mail, send_after_commit
+from .program import get_program
+
+
+def _queue(to: str, template: str, subject: str, **context) -> Mail:
+    program = get_program()
+    context.setdefault("program", program)
+    mail = Mail(
+        to=to,
+        subject=f"{program.name}: {subject}",
+        text=render_template(f"email/{template}.txt", **context),
+        html=render_template(f"email/{template}.html", **context),
+    )
+    send_after_commit(db.session, mail)
+    return mail
+
+
+def application_received(partner) -> Mail:
+    return _queue(partner.email, "application_received", "we received your application",
+                  partner=partner)
+
+
+def password_reset(user, reset_url: str, valid_minutes: int) -> Mail:
+    return _queue(user.email, "password_reset", "reset your password", user=user,
+                  reset_url=reset_url, valid_minutes=valid_minutes)
+
+
+def staff_invited(user, set_password_url: str, valid_minutes: int) -> Mail:
+    return _queue(user.email, "staff_invited", "you have been invited", user=user,
+                  set_password_url=set_password_url, valid_minutes=valid_minutes)

@@ -1,0 +1,37 @@
+"""The program's settings row and its time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..extensions import db
+from ..models import Program, TermsVersion
+from ..models.program import PROGRAM_ID
+from sqlalchemy import select
+
+
+def get_program() -> Program:
+    """The settings row, created with defaults the first time it is asked for."""
+    program = db.session.get(Program, PROGRAM_ID)
+    if program is None:
+        program = Program(id=PROGRAM_ID)
+        db.session.add(program)
+        db.session.flush()
+    return program
+
+
+def program_zone() -> ZoneInfo:
+    return ZoneInfo(get_program().timezone)
+
+
+def to_local(value: datetime | None, zone: ZoneInfo | None = None) -> datetime | None:
+    if value is None:
+        return None
+    return value.astimezone(zone or program_zone())
+
+
+def current_terms(kind: str = "terms") -> TermsVersion | None:
+    return db.session.scalars(
+        select(TermsVersion).where(TermsVersion.kind == kind).order_by(TermsVersion.version.desc()).limit(1)
+    ).first()

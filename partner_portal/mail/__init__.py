@@ -100,7 +100,7 @@ def send_now(mail: Mail) -> None:
     """Deliver immediately (for jobs that track delivery state themselves)."""
     app = current_app._get_current_object()
     message = build_message(mail, app.config["MAIL_DEFAULT_SENDER"])
-    app.extensions["pp_mail_transport"].deliver(message)
+    transport_for(app).deliver(message)
 
 
 def send_after_commit(session: Session, mail: Mail) -> None:
@@ -122,7 +122,6 @@ def _discard_pending(session, previous_transaction) -> None:
 
 
 def init_app(app: Flask, session_factory) -> None:
-    app.extensions["pp_mail_transport"] = transport_for(app)
     # The session factory is shared by every app built in a process; listen once.
     if not event.contains(session_factory, "after_commit", _deliver_pending):
         event.listen(session_factory, "after_commit", _deliver_pending)

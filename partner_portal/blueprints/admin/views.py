@@ -30,7 +30,7 @@ def home():
 @requires(VIEW)
 def account():
     form = ChangePasswordForm()
-    done = change_password_view(form, current_user)
+    done = change_password_view(form, current_user._get_current_object())
     if done:
         return redirect(url_for("admin.account"))
     return render_template("admin/account.html", form=form, disable_form=ConfirmForm())

@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -58,7 +59,8 @@ class ApplyForm(FlaskForm):
                        description="Where you will promote us, e.g. https://myblog.example")
     social_profile = URLField("Social profile (optional)", validators=[Optional(), Length(max=500)])
     promotion_methods = MultiCheckboxField(
-        "How will you promote us?", choices=list(PROMOTION_METHODS.items())
+        "How will you promote us?",
+        choices=[SelectChoice(value, label) for value, label in PROMOTION_METHODS.items()],
     )
     country = SelectField("Country", validators=[DataRequired()])
     payout_email = EmailField("PayPal / payout email (optional)",
@@ -67,4 +69,6 @@ class ApplyForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", "Choose…")] + country_choices()
+        self.country.choices = [SelectChoice("", "Choose…")] + [
+            SelectChoice(code, name) for code, name in country_choices()
+        ]

@@ -23,6 +23,6 @@ def home():
 @bp.route("/account", methods=["GET", "POST"])
 def account():
     form = ChangePasswordForm()
-    if change_password_view(form, current_user):
+    if change_password_view(form, current_user._get_current_object()):
         return redirect(url_for("partner.account"))
     return render_template("partner/account.html", form=form, partner=g.partner)

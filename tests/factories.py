@@ -1,0 +1,97 @@
+"""factory_boy factories bound to the app's session."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from partner_portal.extensions import db
+from partner_portal.models import Offer, Partner, PartnerGroup, TrackingLink, User
+
+# Hashing once keeps factories quick; the value is an ordinary Argon2id hash.
+_PASSWORD_HASH = None
+
+
+def _password_hash() -> str:
+    global _PASSWORD_HASH
+    if _PASSWORD_HASH is None:
+        from partner_portal.services.passwords import hash_password
+
+        from .conftest import DEFAULT_PASSWORD
+
+        _PASSWORD_HASH = hash_password(DEFAULT_PASSWORD)
+    return _PASSWORD_HASH
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class StaffFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"staff{n}@example.test")
+    name = factory.Faker("name")
+    role = "owner"
+    password_hash = factory.LazyFunction(_password_hash)
+
+
+class GroupFactory(Base):
+    class Meta:
+        model = PartnerGroup
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+    description = "A group of partners"
+
+
+class PartnerFactory(Base):
+    class Meta:
+        model = Partner
+
+    ref = factory.Sequence(lambda n: f"ref{n:05d}")
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"partner{n}@example.test")
+    website = factory.Sequence(lambda n: f"https://site{n}.example.com")
+    promotion_methods = "content"
+    country = "US"
+    payout_method = "paypal"
+    payout_email = factory.LazyAttribute(lambda o: o.email)
+    status = "approved"
+
+    @factory.post_generation
+    def account(obj, create, extracted, **kwargs):
+        if extracted is False:
+            return
+        user = User(email=obj.email, name=obj.name, role="partner", partner=obj,
+                    password_hash=_password_hash())
+        db.session.add(user)
+        db.session.flush()
+
+
+class OfferFactory(Base):
+    class Meta:
+        model = Offer
+
+    name = factory.Sequence(lambda n: f"Offer {n}")
+    destination_url = "https://shop.example.com/landing"
+    allowed_domains = "shop.example.com"
+    currency = "USD"
+    cookie_window_days = 30
+    hold_days = 30
+    default_commission_kind = "percent"
+    default_commission_value = Decimal("10")
+
+
+class LinkFactory(Base):
+    class Meta:
+        model = TrackingLink
+
+    code = factory.Sequence(lambda n: f"lnk{n:04d}")
+    partner = factory.SubFactory(PartnerFactory)
+    offer = factory.SubFactory(OfferFactory)

@@ -1,0 +1,72 @@
+"""The flask commands in the public contract."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from partner_portal.models import Click, Commission, Conversion, Offer, Partner, User
+
+
+def test_create_admin_with_password_from_stdin(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create-admin", "Boss@Example.test", "--password-stdin"],
+                           input="a-long-enough-secret\n")
+    assert result.exit_code == 0, result.output
+    assert "Created owner boss@example.test" in result.output
+    user = db.session.scalar(select(User).where(User.email == "boss@example.test"))
+    assert user.role == "owner" and user.password_hash.startswith("$argon2id$")
+    response = app.test_client().post("/login", data={"email": "boss@example.test",
+                                                      "password": "a-long-enough-secret"})
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_create_admin_refuses_a_duplicate_or_a_weak_password(app, db):
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["users", "create-admin", "a@example.test", "--password-stdin"],
+                       input="a-long-enough-secret\n")
+    assert ok.exit_code == 0
+    dup = runner.invoke(args=["users", "create-admin", "a@example.test", "--password-stdin"],
+                        input="a-long-enough-secret\n")
+    assert dup.exit_code != 0 and "already exists" in dup.output
+    weak = runner.invoke(args=["users", "create-admin", "b@example.test", "--password-stdin"],
+                         input="short\n")
+    assert weak.exit_code != 0 and "password" in weak.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_create_admin_with_a_role(app, db):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "fin@example.test", "--role", "finance", "--password-stdin"],
+        input="a-long-enough-secret\n")
+    assert result.exit_code == 0
+    assert db.session.scalar(select(User.role).where(User.email == "fin@example.test")) == "finance"
+
+
+def _counts(db):
+    return {m.__name__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (User, Partner, Offer, Click, Conversion, Commission)}
+
+
+def test_demo_seed_builds_a_believable_program_and_can_run_again(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "seed", "--days", "20", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "owner@demo.test" in result.output and "partner@demo.test" in result.output
+    first = _counts(db)
+    statuses = set(db.session.scalars(select(Partner.status)))
+    assert statuses == {"applied", "approved", "rejected", "suspended", "banned"}
+    assert first["Partner"] >= 30 and first["Click"] > 1000 and first["Conversion"] > 20
+    assert first["Commission"] == first["Conversion"]
+    commission_statuses = set(db.session.scalars(select(Commission.status)))
+    assert {"pending", "approved"} <= commission_statuses
+
+    again = runner.invoke(args=["demo", "seed", "--days", "20", "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert _counts(db) == first
+
+    # The demo logins work.
+    client = app.test_client()
+    assert client.post("/login", data={"email": "partner@demo.test",
+                                       "password": "demo-password"}).headers["Location"] == "/partner/"
+    page = client.get("/partner/").get_data(as_text=True)
+    assert "Latest commissions" in page

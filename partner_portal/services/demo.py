@@ -216,7 +216,9 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
         if existing:
             links.extend(existing)
             continue
-        for offer in rng.sample(offers, rng.randint(1, 3)):
+        chosen = ([o for o in offers if o.status == "active"] if p.email == DEMO_PARTNER_EMAIL
+                  else rng.sample(offers, rng.randint(1, 3)))
+        for offer in chosen:
             link = TrackingLink(code=_code(rng), partner_id=p.id, offer_id=offer.id,
                                 sub1=rng.choice([None, "sidebar", "newsletter", "review"]),
                                 created_at=p.approved_at or p.created_at)
@@ -250,13 +252,14 @@ def _seed_events(rng, links, offers, days, now, result) -> None:
     spec_by_offer = {o.id: spec for o, spec in zip(offers, OFFERS)}
     offer_by_id = {o.id: o for o in offers}
     partner_status = {p.id: p.status for p in db.session.scalars(select(Partner))}
+    star_id = db.session.scalar(select(Partner.id).where(Partner.email == DEMO_PARTNER_EMAIL))
     clicks: list[dict] = []
     conversions: list[tuple[dict, dict]] = []
     order_no = 100000
     for link in links:
         offer = offer_by_id[link.offer_id]
         spec = spec_by_offer[offer.id]
-        popularity = rng.uniform(2, 30)
+        popularity = 45 if link.partner_id == star_id else rng.uniform(2, 30)
         start = max(link.created_at, now - timedelta(days=days))
         for day in range(days):
             day_start = now - timedelta(days=days - day)

@@ -1,0 +1,42 @@
+"""Write transactions that stay exact under concurrency, on SQLite and PostgreSQL.
+
+SQLite ignores ``SELECT … FOR UPDATE``: a read-then-write sequence there is made safe by
+starting the transaction with ``BEGIN IMMEDIATE``, which takes the database's write lock up
+front (other writers wait, ``busy_timeout`` is 30 s). On PostgreSQL, use row locks
+(``.with_for_update()``) or atomic conditional ``UPDATE … WHERE`` statements; advisory locks
+(``pg_advisory_xact_lock``) serialise work that has no row to lock yet.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+
+
+def begin_write(session: Session | None = None) -> None:
+    """Begin the current unit of work as a write transaction.
+
+    Call it before the first query of the unit of work (a view or job calls it, then the
+    service reads and writes, then the view commits). On SQLite this emits
+    ``BEGIN IMMEDIATE``; elsewhere it is a no-op.
+    """
+    session = session or db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    transaction = session.get_transaction()
+    if transaction is not None and transaction._connections:  # already talked to the database
+        raise RuntimeError("begin_write() must be called before the transaction's first query")
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def advisory_lock(key: str, session: Session | None = None) -> None:
+    """Serialise on ``key`` until the transaction ends (PostgreSQL advisory lock; on SQLite
+    the IMMEDIATE transaction already serialises writers)."""
+    session = session or db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                        {"k": zlib.crc32(key.encode()) - 2**31})

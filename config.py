@@ -79,6 +79,14 @@ class Config:
     # Keys that sign click ids, oldest first; the last one signs new ids (rotate by appending).
     CLICK_ID_KEYS = [k for k in os.environ.get("CLICK_ID_KEYS", "").split(",") if k] or None
 
+    # Tracking: where clicks are spooled before they reach the database, how often each
+    # worker drains the spool (0 = only `flask clicks ingest` / the scheduler), and how long a
+    # worker may trust its cached link data when another host changed it.
+    CLICK_SPOOL_DIR = Path(os.environ.get("CLICK_SPOOL_DIR", INSTANCE_DIR / "clicks"))
+    CLICK_DRAIN_INTERVAL = float(os.environ.get("CLICK_DRAIN_INTERVAL", "1.0"))
+    LINK_CACHE_SECONDS = float(os.environ.get("LINK_CACHE_SECONDS", "5"))
+    ATTRIBUTION_COOKIE = "pp_click"
+
     PASSWORD_RESET_MAX_AGE_SECONDS = _int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
 
 
@@ -96,6 +104,7 @@ class TestingConfig(Config):
     )
     MAIL_SERVER = None
     PASSWORD_HASH_FAST = True  # cheaper Argon2id parameters so the suite stays quick
+    CLICK_DRAIN_INTERVAL = 0.0  # tests drain the spool explicitly
 
 
 class ProductionConfig(Config):

@@ -45,7 +45,9 @@ def register_proxy(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import mail
+    from . import link_cache, mail
+    from .services.click_spool import ClickSpool
+    from .services.clickids import codec_for
     from .extensions import csrf, db, login_manager, migrate
     from .blueprints.auth.session import load_user
 
@@ -59,6 +61,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     mail.init_app(app, db.session.session_factory)
+    link_cache.init_app(app, db.session.session_factory)
+    app.extensions["pp_click_spool"] = ClickSpool(app.config["CLICK_SPOOL_DIR"])
+    app.extensions["pp_click_codec"] = codec_for(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from .db_sqlite import configure_sqlite
 
@@ -95,8 +100,10 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.auth import bp as auth_bp
     from .blueprints.partner import bp as partner_bp
     from .blueprints.public import bp as public_bp
+    from .blueprints.tracking import bp as tracking_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(tracking_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(partner_bp, url_prefix="/partner")

@@ -14,6 +14,8 @@ from .models.base import utcnow
 
 users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
+clicks_cli = AppGroup("clicks", help="Click spool.")
+rollups_cli = AppGroup("rollups", help="Daily reporting rollups.")
 
 
 @users_cli.command("create-admin")
@@ -52,6 +54,34 @@ def demo_seed(days: int, quiet: bool) -> None:
     click.echo(result.summary())
 
 
+@clicks_cli.command("ingest")
+def clicks_ingest() -> None:
+    """Load spooled clicks into the database now (the web workers also do it every second)."""
+    from .jobs.clicks import drain
+
+    result = drain(wait_for_settle=True)
+    if result.busy:
+        raise click.ClickException("Another process is draining the spool; try again shortly.")
+    click.echo(f"Loaded {result.stored} new clicks from {result.segments} spool segments "
+               f"({result.read} read, {result.unreadable} unreadable lines kept aside).")
+
+
+@rollups_cli.command("rebuild")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Rebuild from this day (program time zone) on; default: everything.")
+def rollups_rebuild(since) -> None:
+    """Recompute the daily rollups from the raw clicks, conversions and commissions."""
+    from .services import rollups
+    from .services.locking import begin_write
+
+    begin_write()
+    rows = rollups.rebuild(since=since.date() if since else None)
+    db.session.commit()
+    click.echo(f"Rebuilt {rows} daily rollup rows.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(clicks_cli)
+    app.cli.add_command(rollups_cli)

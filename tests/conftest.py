@@ -91,6 +91,10 @@ def db(app):
         _db.session.remove()
         _empty_all_tables()
         _db.session.remove()
+        spool = Path(app.config["CLICK_SPOOL_DIR"])
+        if spool.exists():
+            for leftover in spool.glob("*.log"):
+                leftover.unlink()
         ctx.pop()
 
 

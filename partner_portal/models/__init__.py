@@ -6,6 +6,7 @@ from .commissions import Commission
 from .offers import Offer
 from .partners import Partner, PartnerGroup, TermsAcceptance
 from .program import Program, TermsVersion
+from .reporting import DailyStat
 from .tracking import Click, Conversion, TrackingLink
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Click",
     "Commission",
     "Conversion",
+    "DailyStat",
     "LoginAttempt",
     "Offer",
     "Partner",

@@ -236,6 +236,10 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
 
     say(f"{days} days of clicks, conversions and commissions…")
     _seed_events(rng, links, offers, days, now, result)
+    say("Daily rollups…")
+    from . import rollups
+
+    rollups.rebuild()
     return result
 
 

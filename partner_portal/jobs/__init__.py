@@ -1,0 +1,1 @@
+"""Scheduled and background jobs. Each runs in an app context and is safe to run twice."""

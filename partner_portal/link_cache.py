@@ -1,0 +1,46 @@
+"""Wiring the per-worker link cache to commits: any committed change to an offer, a
+partner or a tracking link invalidates every worker's cache on this host."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+
+from .models import Offer, Partner, TrackingLink
+from .services.links import LinkCache
+
+_WATCHED = (Offer, Partner, TrackingLink)
+_FLAG = "link_cache_dirty"
+
+
+def _after_flush(session, flush_context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, _WATCHED):
+            session.info[_FLAG] = True
+            return
+
+
+def _after_commit(session) -> None:
+    if session.info.pop(_FLAG, False) and has_app_context():
+        cache = current_app.extensions.get("pp_link_cache")
+        if cache is not None:
+            cache.bump()
+
+
+def _after_rollback(session) -> None:
+    session.info.pop(_FLAG, None)
+
+
+def init_app(app: Flask, session_factory) -> None:
+    from pathlib import Path
+
+    version_file = Path(app.config["CLICK_SPOOL_DIR"]).parent / "link-cache.version"
+    app.extensions["pp_link_cache"] = LinkCache(version_file, app.config["LINK_CACHE_SECONDS"])
+    if not event.contains(session_factory, "after_flush", _after_flush):
+        event.listen(session_factory, "after_flush", _after_flush)
+        event.listen(session_factory, "after_commit", _after_commit)
+        event.listen(session_factory, "after_rollback", _after_rollback)
+
+
+def link_cache() -> LinkCache:
+    return current_app.extensions["pp_link_cache"]

@@ -1,0 +1,100 @@
+"""Keeping the daily rollups current, and rebuilding them from the raw tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+from ..models import Click, Commission, Conversion, DailyStat
+from .program import program_zone
+
+COUNTERS = ("clicks", "unique_clicks", "bot_clicks", "conversions", "revenue", "commission")
+
+
+def local_day(moment: datetime, zone: ZoneInfo | None = None) -> date:
+    return moment.astimezone(zone or program_zone()).date()
+
+
+class RollupBatch:
+    """Collects increments in memory and writes them as one upsert per (day, offer,
+    partner, sub1) key."""
+
+    def __init__(self, zone: ZoneInfo | None = None):
+        self.zone = zone or program_zone()
+        self._rows: dict[tuple, dict[str, int | Decimal]] = defaultdict(dict)
+
+    def add(self, *, at: datetime, offer_id: int, partner_id: int, sub1: str | None = None,
+            **increments) -> None:
+        key = (local_day(at, self.zone), offer_id, partner_id, (sub1 or "")[:100])
+        row = self._rows[key]
+        for name, value in increments.items():
+            if name not in COUNTERS:
+                raise ValueError(f"unknown rollup counter {name}")
+            row[name] = row.get(name, 0) + value
+
+    def flush(self) -> int:
+        if not self._rows:
+            return 0
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = DailyStat.__table__
+        for (day, offer_id, partner_id, sub1), increments in self._rows.items():
+            values = {c: increments.get(c, 0) for c in COUNTERS}
+            stmt = insert(table).values(day=day, offer_id=offer_id, partner_id=partner_id,
+                                        sub1=sub1, **values)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["day", "offer_id", "partner_id", "sub1"],
+                set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS if c in increments},
+            )
+            db.session.execute(stmt)
+        written = len(self._rows)
+        self._rows.clear()
+        return written
+
+
+def rebuild(*, since: date | None = None) -> int:
+    """Recompute the rollups from clicks, conversions and commissions (all days, or from
+    ``since`` on). Safe to run at any time inside one transaction."""
+    zone = program_zone()
+    if since is None:
+        db.session.execute(delete(DailyStat))
+    else:
+        db.session.execute(delete(DailyStat).where(DailyStat.day >= since))
+    batch = RollupBatch(zone)
+
+    def include(moment: datetime) -> bool:
+        return since is None or local_day(moment, zone) >= since
+
+    for at, offer_id, partner_id, sub1, is_bot, is_unique in db.session.execute(
+            select(Click.created_at, Click.offer_id, Click.partner_id, Click.sub1, Click.is_bot,
+                   Click.is_unique).execution_options(yield_per=5000)):
+        if include(at):
+            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1,
+                      clicks=0 if is_bot else 1, unique_clicks=1 if (is_unique and not is_bot) else 0,
+                      bot_clicks=1 if is_bot else 0)
+    for at, offer_id, partner_id, sub1, amount, refunded in db.session.execute(
+            select(Conversion.occurred_at, Conversion.offer_id, Conversion.partner_id,
+                   Click.sub1, Conversion.amount, Conversion.refunded_amount)
+            .outerjoin(Click, Click.id == Conversion.click_row_id)
+            .where(Conversion.status == "attributed", Conversion.partner_id.is_not(None))):
+        if include(at):
+            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1, conversions=1,
+                      revenue=Decimal(amount) - Decimal(refunded))
+    for created, occurred, offer_id, partner_id, sub1, amount in db.session.execute(
+            select(Commission.created_at, Conversion.occurred_at, Commission.offer_id,
+                   Commission.partner_id, Click.sub1, Commission.amount)
+            .outerjoin(Conversion, Conversion.id == Commission.conversion_id)
+            .outerjoin(Click, Click.id == Conversion.click_row_id)
+            .where(Commission.status != "rejected", Commission.offer_id.is_not(None))
+            .execution_options(yield_per=5000)):
+        at = occurred or created
+        if include(at):
+            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1,
+                      commission=Decimal(amount))
+    return batch.flush()

@@ -26,7 +26,19 @@ def _render(code: int, detail: str | None = None):
                            message=detail or message), code
 
 
+def _refuse_nul_bytes():
+    """No text field anywhere may carry a NUL byte (PostgreSQL cannot store one)."""
+    sources = [request.args] + ([request.form] if request.method != "GET" else [])
+    for source in sources:
+        for _key, values in source.lists():
+            if any("\x00" in value for value in values):
+                return _render(400, "The request contains a character that is not allowed.")
+    return None
+
+
 def register(app: Flask) -> None:
+    app.before_request(_refuse_nul_bytes)
+
     for code in MESSAGES:
         app.register_error_handler(code, lambda exc, code=code: _render(code))
 

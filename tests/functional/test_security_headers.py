@@ -34,3 +34,9 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_nul_bytes_in_input_are_refused_not_a_server_error(client, db):
+    response = client.post("/login", data={"email": "a\x00@example.test", "password": "x" * 12})
+    assert response.status_code == 400
+    assert client.get("/apply?x=%00").status_code == 400

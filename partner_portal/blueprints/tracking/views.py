@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timezone
 
@@ -11,6 +12,7 @@ from . import bp
 from .drainer import ensure_drainer
 
 SEEN_COOKIE = "pp_seen"
+CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,16}")
 PREFETCH_HEADERS = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
 
 
@@ -27,7 +29,7 @@ def _not_found():
 
 @bp.route("/r/<code>")
 def click(code: str):
-    if len(code) > 16:
+    if not CODE_RE.fullmatch(code):
         return _not_found()
     target = link_cache().get(code)
     if target is None or not target.live or target.partner_status not in ("approved", "suspended"):

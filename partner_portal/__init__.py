@@ -25,14 +25,21 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
 
-    register_proxy(app)
     register_extensions(app)
     register_security(app)
     register_blueprints(app)
     register_errors(app)
     register_template_helpers(app)
     register_cli(app)
+    register_click_path(app)
+    register_proxy(app)  # outermost, so every layer sees the real client address
     return app
+
+
+def register_click_path(app: Flask) -> None:
+    from .blueprints.tracking.clickpath import ClickPath
+
+    app.wsgi_app = ClickPath(app, app.wsgi_app)
 
 
 def register_proxy(app: Flask) -> None:
@@ -72,27 +79,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from flask_talisman import Talisman
+    from .security import register
 
-    Talisman(
-        app,
-        force_https=False,  # TLS is terminated by the proxy in front
-        strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
-        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-        session_cookie_http_only=True,
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
-        content_security_policy={
-            "default-src": "'self'",
-            "img-src": ["'self'", "data:"],
-            "style-src": "'self'",
-            "script-src": "'self'",
-            "object-src": "'none'",
-            "base-uri": "'self'",
-            "form-action": "'self'",
-            "frame-ancestors": "'none'",
-        },
-    )
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

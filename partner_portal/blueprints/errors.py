@@ -28,8 +28,12 @@ def _render(code: int, detail: str | None = None):
 
 def _refuse_nul_bytes():
     """No text field anywhere may carry a NUL byte (PostgreSQL cannot store one)."""
-    sources = [request.args] + ([request.form] if request.method != "GET" else [])
-    for source in sources:
+    query = request.query_string
+    if b"%00" in query or b"\x00" in query:
+        return _render(400, "The request contains a character that is not allowed.")
+    if request.method in ("GET", "HEAD"):
+        return None
+    for source in (request.args, request.form):
         for _key, values in source.lists():
             if any("\x00" in value for value in values):
                 return _render(400, "The request contains a character that is not allowed.")

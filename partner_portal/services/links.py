@@ -108,11 +108,15 @@ def safe_destination(url: str | None, allowed: frozenset[str]) -> str | None:
     return url if _host_allowed(host, allowed) else None
 
 
-def with_params(url: str, params: dict[str, str]) -> str:
+def with_params(url: str, params: dict[str, str | None]) -> str:
     """``url`` with ``params`` added to its query (replacing keys of the same name)."""
+    params = {k: v for k, v in params.items() if v is not None}
+    if "#" not in url and not any(f"{k}=" in url for k in params):
+        # The common case: nothing to replace, just append.
+        return url + ("&" if "?" in url else "?") + urlencode(params)
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
-    query.extend((k, v) for k, v in params.items() if v is not None)
+    query.extend(params.items())
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 

@@ -86,6 +86,7 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .blueprints.admin import bp as admin_bp
+    from .blueprints.api import bp as api_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.partner import bp as partner_bp
     from .blueprints.public import bp as public_bp
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(partner_bp, url_prefix="/partner")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_errors(app: Flask) -> None:

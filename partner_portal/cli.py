@@ -15,6 +15,7 @@ from .models.base import utcnow
 users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 clicks_cli = AppGroup("clicks", help="Click spool.")
+api_keys_cli = AppGroup("api-keys", help="API keys for the conversion and management API.")
 rollups_cli = AppGroup("rollups", help="Daily reporting rollups.")
 
 
@@ -80,8 +81,52 @@ def rollups_rebuild(since) -> None:
     click.echo(f"Rebuilt {rows} daily rollup rows.")
 
 
+@api_keys_cli.command("create")
+@click.argument("name")
+def api_keys_create(name: str) -> None:
+    """Create an API key and print it (it is shown this once)."""
+    from .services import api_keys, audit
+    from .services.errors import DomainError
+
+    try:
+        key, plain = api_keys.create(name, actor=audit.Actor.system("cli"), now=utcnow())
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+    db.session.commit()
+    click.echo(plain)
+    click.echo(f"Created API key #{key.id} \"{key.name}\". Store it now: it cannot be shown again.",
+               err=True)
+
+
+@api_keys_cli.command("list")
+def api_keys_list() -> None:
+    """List API keys (prefix, name, last use, state)."""
+    from .services import api_keys
+
+    for key in api_keys.list_keys():
+        state = "revoked" if key.revoked_at else "active"
+        used = key.last_used_at.isoformat(timespec="minutes") if key.last_used_at else "never"
+        click.echo(f"#{key.id}\t{key.prefix}…\t{key.name}\tlast used {used}\t{state}")
+
+
+@api_keys_cli.command("revoke")
+@click.argument("key_id", type=int)
+def api_keys_revoke(key_id: int) -> None:
+    """Revoke an API key at once."""
+    from .services import api_keys, audit
+    from .services.errors import DomainError
+
+    try:
+        key = api_keys.revoke(key_id, actor=audit.Actor.system("cli"), now=utcnow())
+    except DomainError as exc:
+        raise click.ClickException(exc.message)
+    db.session.commit()
+    click.echo(f"Revoked API key #{key.id} \"{key.name}\".")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(clicks_cli)
     app.cli.add_command(rollups_cli)
+    app.cli.add_command(api_keys_cli)

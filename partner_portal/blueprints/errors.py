@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 MESSAGES = {
@@ -20,8 +20,10 @@ MESSAGES = {
 
 def _render(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
-    if request.path.startswith("/api/"):
-        return jsonify(error={"status": code, "title": title, "detail": detail or message}), code
+    if request.path.startswith("/api/") or request.path.startswith("/postback"):
+        from .api.problems import problem
+
+        return problem(code, title, detail or message)
     return render_template("errors/error.html", code=code, title=title,
                            message=detail or message), code
 

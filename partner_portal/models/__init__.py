@@ -1,6 +1,7 @@
 """All models, imported here so metadata is complete for Alembic and the app."""
 
 from .accounts import LoginAttempt, PasswordResetToken, User
+from .api import ApiKey
 from .audit import AuditEntry
 from .commissions import Commission
 from .offers import Offer
@@ -10,6 +11,7 @@ from .reporting import DailyStat
 from .tracking import Click, Conversion, TrackingLink
 
 __all__ = [
+    "ApiKey",
     "AuditEntry",
     "Click",
     "Commission",

@@ -1,0 +1,67 @@
+"""Creating, checking and revoking API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ApiKey
+from . import audit
+from .errors import NotFound, ValidationError
+
+KEY_PREFIX = "pp_"
+# last_used_at is refreshed at most this often, so busy keys do not write on every call.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create(name: str, *, actor: audit.Actor, now: datetime) -> tuple[ApiKey, str]:
+    """A new key; the plain key is returned once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Give the key a name, e.g. the system that will use it.", field="name")
+    if len(name) > 80:
+        raise ValidationError("Use at most 80 characters.", field="name")
+    plain = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(name=name, prefix=plain[:10], key_hash=_hash(plain), created_by_id=actor.user_id,
+                 created_at=now)
+    db.session.add(key)
+    db.session.flush()
+    audit.record(actor, "api_key.create", "api_key", key.id, after={"name": name, "prefix": key.prefix},
+                 now=now)
+    return key, plain
+
+
+def revoke(key_id: int, *, actor: audit.Actor, now: datetime) -> ApiKey:
+    key = db.session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound("No such API key.")
+    if key.revoked_at is None:
+        key.revoked_at = now
+        audit.record(actor, "api_key.revoke", "api_key", key.id, before={"revoked": False},
+                     after={"revoked": True}, now=now)
+    return key
+
+
+def authenticate(plain: str | None, *, now: datetime) -> ApiKey | None:
+    """The active key matching ``plain``, or None. Marks it used (coarsely)."""
+    if not plain or not plain.startswith(KEY_PREFIX) or len(plain) > 200:
+        return None
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(plain)))
+    if key is None or key.revoked_at is not None:
+        return None
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        db.session.flush()
+    return key
+
+
+def list_keys() -> list[ApiKey]:
+    return list(db.session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc())))

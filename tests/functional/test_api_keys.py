@@ -1,0 +1,48 @@
+"""API keys: shown once, hashed at rest, revocable; the API refuses anything else."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from partner_portal.models import ApiKey, AuditEntry
+
+
+def create_key(app, name="Shop") -> str:
+    result = app.test_cli_runner().invoke(args=["api-keys", "create", name])
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip().splitlines()[0]
+
+
+def test_cli_prints_the_key_once_and_stores_only_its_hash(app, db):
+    plain = create_key(app)
+    assert plain.startswith("pp_") and len(plain) > 40
+    key = db.session.scalar(select(ApiKey))
+    assert plain not in (key.key_hash, key.prefix) and key.prefix == plain[:10]
+    listing = app.test_cli_runner().invoke(args=["api-keys", "list"]).output
+    assert plain not in listing and key.prefix in listing
+
+
+def test_admin_page_creates_shows_once_and_revokes(client, login_as, db):
+    login_as("manager")
+    page = client.post("/admin/api-keys", data={"name": "CRM sync"})
+    html = page.get_data(as_text=True)
+    key = db.session.scalar(select(ApiKey))
+    assert page.status_code == 200 and "shown only this once" in html
+    import re
+
+    plain = re.search(r'id="new-key">([^<]+)<', html).group(1)
+    assert plain.startswith(key.prefix)
+    again = client.get("/admin/api-keys").get_data(as_text=True)
+    assert plain not in again and key.prefix in again
+    assert client.post(f"/admin/api-keys/{key.id}/revoke").status_code == 302
+    db.session.refresh(key)
+    assert key.revoked_at is not None
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"api_key.create", "api_key.revoke"} <= actions
+
+
+def test_analyst_can_see_but_not_create_keys(client, login_as, db):
+    login_as("analyst")
+    assert client.get("/admin/api-keys").status_code == 200
+    assert client.post("/admin/api-keys", data={"name": "x"}).status_code == 403

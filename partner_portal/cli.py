@@ -16,6 +16,7 @@ users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 clicks_cli = AppGroup("clicks", help="Click spool.")
 api_keys_cli = AppGroup("api-keys", help="API keys for the conversion and management API.")
+scheduler_cli = AppGroup("scheduler", help="The scheduled-jobs process.")
 rollups_cli = AppGroup("rollups", help="Daily reporting rollups.")
 
 
@@ -56,15 +57,24 @@ def demo_seed(days: int, quiet: bool) -> None:
 
 
 @clicks_cli.command("ingest")
-def clicks_ingest() -> None:
-    """Load spooled clicks into the database now (the web workers also do it every second)."""
+@click.option("--follow", is_flag=True, help="Keep draining every second until stopped.")
+def clicks_ingest(follow: bool) -> None:
+    """Load spooled clicks into the database now (the web workers also do it every second,
+    unless CLICK_DRAIN_INTERVAL=0, in which case run this with --follow as a service)."""
+    import time
+
     from .jobs.clicks import drain
 
-    result = drain(wait_for_settle=True)
-    if result.busy:
-        raise click.ClickException("Another process is draining the spool; try again shortly.")
-    click.echo(f"Loaded {result.stored} new clicks from {result.segments} spool segments "
-               f"({result.read} read, {result.unreadable} unreadable lines kept aside).")
+    while True:
+        result = drain(wait_for_settle=not follow)
+        if result.busy and not follow:
+            raise click.ClickException("Another process is draining the spool; try again shortly.")
+        if result.segments or not follow:
+            click.echo(f"Loaded {result.stored} new clicks from {result.segments} spool segments "
+                       f"({result.read} read, {result.unreadable} unreadable lines kept aside).")
+        if not follow:
+            return
+        time.sleep(1.0)
 
 
 @rollups_cli.command("rebuild")
@@ -124,9 +134,67 @@ def api_keys_revoke(key_id: int) -> None:
     click.echo(f"Revoked API key #{key.id} \"{key.name}\".")
 
 
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Run the scheduler in this process until stopped (run it as its own service)."""
+    from flask import current_app
+
+    from .jobs import scheduler
+    from .services.program import program_zone
+
+    zone = program_zone()
+    db.session.remove()
+    sched = scheduler.build(current_app._get_current_object(), zone)
+    click.echo(f"Scheduler started ({len(sched.get_jobs())} jobs, time zone {zone.key}).")
+    for job in sched.get_jobs():
+        click.echo(f"  {job.id:<22} {job.trigger}")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")
+
+
+@scheduler_cli.command("jobs")
+def scheduler_jobs() -> None:
+    """List the jobs and when each runs next (program time zone)."""
+    from .jobs import scheduler
+    from .jobs.registry import JOBS
+    from .services.program import program_zone
+
+    zone = program_zone()
+    upcoming = scheduler.next_run_times(zone, utcnow())
+    for job in JOBS:
+        when = upcoming[job.id]
+        click.echo(f"{job.id:<22} next {when.astimezone(zone).isoformat(timespec='minutes') if when else '-'}"
+                   f"  {job.description}")
+
+
+@scheduler_cli.command("run-job")
+@click.argument("job_id")
+def scheduler_run_job(job_id: str) -> None:
+    """Run one job now (skipped if a scheduler is running it at this moment)."""
+    from flask import current_app
+
+    from .jobs import registry, runner
+
+    try:
+        job = registry.get(job_id)
+    except KeyError:
+        raise click.ClickException(f"Unknown job {job_id!r}; see `flask scheduler jobs`.") from None
+    db.session.remove()
+    record = runner.run(current_app._get_current_object(), job)
+    if record is None:
+        raise click.ClickException(f"{job_id} is running elsewhere right now.")
+    click.echo(f"{job_id}: {record.status} in {record.duration_seconds:.1f}s — "
+               f"{record.result or record.error}")
+    if record.status == "failed":
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(clicks_cli)
     app.cli.add_command(rollups_cli)
     app.cli.add_command(api_keys_cli)
+    app.cli.add_command(scheduler_cli)

@@ -4,6 +4,7 @@ from .accounts import LoginAttempt, PasswordResetToken, User
 from .api import ApiKey
 from .audit import AuditEntry
 from .commissions import Commission
+from .jobs import JobRun
 from .offers import Offer
 from .partners import Partner, PartnerGroup, TermsAcceptance
 from .program import Program, TermsVersion
@@ -17,6 +18,7 @@ __all__ = [
     "Commission",
     "Conversion",
     "DailyStat",
+    "JobRun",
     "LoginAttempt",
     "Offer",
     "Partner",

@@ -1,0 +1,52 @@
+"""PDF rendering with WeasyPrint behind a URL fetcher that serves our own static files and
+nothing else: no network, no ``file:`` paths, no data the template did not put there.
+
+Templates refer to assets as ``static:css/pdf.css`` or ``static:img/logo.svg`` (relative
+URLs resolve against ``static:`` too). Rendering is deterministic: the same HTML and the
+same ``identifier`` give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from pathlib import Path
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+log = logging.getLogger(__name__)
+SCHEME = "static:"
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Resolves ``static:<path>`` inside one directory; refuses every other URL."""
+
+    def __init__(self, static_root: str | Path):
+        super().__init__(allowed_protocols=(), allow_redirects=False)
+        self.root = Path(static_root).resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        if not url.startswith(SCHEME):
+            self.refused.append(url)
+            raise ValueError(f"refused to fetch {url[:200]!r}: only our static files are allowed")
+        relative = url[len(SCHEME):].split("?", 1)[0].split("#", 1)[0].lstrip("/")
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            self.refused.append(url)
+            raise ValueError(f"refused to fetch {url[:200]!r}: not a static file")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
+
+
+def render_pdf(html: str, *, static_root: str | Path, identifier: str) -> bytes:
+    """The PDF for ``html``. ``identifier`` (e.g. "statement:42:2026-10") fixes the PDF's
+    document id so identical input renders to identical bytes."""
+    fetcher = StaticOnlyFetcher(static_root)
+    document = HTML(string=html, base_url=SCHEME, url_fetcher=fetcher)
+    pdf = document.write_pdf(pdf_identifier=hashlib.sha256(identifier.encode()).hexdigest()[:32].encode())
+    if fetcher.refused:
+        log.warning("PDF %s: refused %d outside URL(s)", identifier, len(fetcher.refused))
+    return pdf

@@ -4,6 +4,7 @@ from .accounts import LoginAttempt, PasswordResetToken, User
 from .api import ApiKey
 from .audit import AuditEntry
 from .commissions import Commission
+from .fraud import FraudCase, FraudRuleSetting
 from .jobs import JobRun
 from .offers import Offer
 from .partners import Partner, PartnerGroup, TermsAcceptance
@@ -18,6 +19,8 @@ __all__ = [
     "Commission",
     "Conversion",
     "DailyStat",
+    "FraudCase",
+    "FraudRuleSetting",
     "JobRun",
     "LoginAttempt",
     "Offer",

@@ -41,6 +41,8 @@ class Offer(db.Model):
     attribution_model: Mapped[str] = mapped_column(String(16), default="last_click")
     hold_days: Mapped[int] = mapped_column(default=30)
     fallback_url: Mapped[str | None] = mapped_column(String(2000))
+    # Whether partners may send paid-search traffic (ads) straight to their links.
+    paid_search_allowed: Mapped[bool] = mapped_column(default=True)
     status: Mapped[str] = mapped_column(String(16), default="active")
     default_commission_kind: Mapped[str] = mapped_column(String(16), default="percent")
     default_commission_value: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("10"))

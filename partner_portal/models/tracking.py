@@ -52,6 +52,7 @@ class Click(db.Model):
     __table_args__ = (
         Index("ix_clicks_partner_created", "partner_id", "created_at"),
         Index("ix_clicks_offer_created", "offer_id", "created_at"),
+        Index("ix_clicks_ip_created", "ip", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -71,6 +72,8 @@ class Click(db.Model):
     sub5: Mapped[str | None] = mapped_column(String(100))
     is_bot: Mapped[bool] = mapped_column(default=False)
     is_unique: Mapped[bool] = mapped_column(default=True)
+    # The paid-search click id parameter the visit arrived with (gclid, msclkid, …), if any.
+    paid_click_param: Mapped[str | None] = mapped_column(String(16))
 
 
 class Conversion(db.Model):

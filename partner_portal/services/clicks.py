@@ -38,6 +38,7 @@ def _row(record: dict) -> dict:
         **{s: (record.get(s) or None) for s in SUBS},
         "is_bot": bool(record.get("pf")) or is_bot(ua),
         "is_unique": bool(record.get("u", True)),
+        "paid_click_param": (record.get("ps") or None) and str(record["ps"])[:16],
     }
 
 

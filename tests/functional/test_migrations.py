@@ -65,3 +65,48 @@ def test_upgrade_is_repeatable(tmp_path):
             upgrade()
             _db.session.remove()
             _db.engine.dispose()
+
+
+def test_upgrade_keeps_an_existing_database_with_data(tmp_path):
+    """Data written under the first schema survives every later migration."""
+    from flask_migrate import upgrade
+
+    with empty_database(tmp_path) as url:
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+        with app.app_context():
+            upgrade(revision="0001")
+            statements = [
+                "INSERT INTO program (id, name, timezone, currency, min_payout, brand_color, "
+                "staff_2fa_required, created_at, updated_at) VALUES (1, 'P', 'UTC', 'USD', 50, "
+                "'#000000', false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+                "INSERT INTO offers (id, name, description, destination_url, allowed_domains, "
+                "currency, cookie_window_days, attribution_model, hold_days, status, "
+                "default_commission_kind, default_commission_value, created_at, updated_at) VALUES "
+                "(1, 'O', '', 'https://shop.example.com/', '', 'USD', 30, 'last_click', 30, "
+                "'active', 'percent', 10, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+                "INSERT INTO partners (id, ref, name, email, promotion_methods, status, created_at, "
+                "status_changed_at) VALUES (1, 'r1', 'A', 'a@example.test', '', 'approved', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+                "INSERT INTO users (id, email, name, role, partner_id, is_active_account, "
+                "auth_version, totp_enabled, created_at) VALUES (1, 'a@example.test', 'A', "
+                "'partner', 1, true, 0, false, '2026-01-01 00:00:00')",
+                "INSERT INTO tracking_links (id, code, partner_id, offer_id, is_active, created_at) "
+                "VALUES (1, 'c1', 1, 1, true, '2026-01-01 00:00:00')",
+                "INSERT INTO clicks (id, token, link_id, partner_id, offer_id, created_at, is_bot, "
+                "is_unique) VALUES (1, 't1', 1, 1, 1, '2026-01-01 00:00:00', false, true)",
+                "INSERT INTO conversions (id, offer_id, order_id, partner_id, event, amount, "
+                "refunded_amount, currency, status, occurred_at, created_at) VALUES (1, 1, 'o1', 1, "
+                "'sale', 100, 0, 'USD', 'attributed', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+                "INSERT INTO commissions (id, partner_id, offer_id, conversion_id, kind, amount, "
+                "currency, status, explanation, created_at) VALUES (1, 1, 1, 1, 'conversion', 10, "
+                "'USD', 'approved', '', '2026-01-01 00:00:00')",
+            ]
+            with _db.engine.begin() as conn:
+                for statement in statements:
+                    conn.execute(text(statement))
+            upgrade()
+            with _db.engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM commissions")).scalar() == 1
+                assert conn.execute(text("SELECT name FROM offers")).scalar() == "O"
+            _db.session.remove()
+            _db.engine.dispose()

@@ -23,6 +23,9 @@ SEEN_COOKIE = "pp_seen"
 CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,16}")
 PREFETCH_HEADERS = ("HTTP_PURPOSE", "HTTP_SEC_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
 LIVE_PARTNER_STATUSES = ("approved", "suspended")
+# Click ids that ad networks append when an ad sends visitors straight to the link.
+PAID_CLICK_PARAMS = ("gclid", "gbraid", "wbraid", "dclid", "msclkid", "fbclid", "ttclid",
+                     "twclid", "li_fat_id", "epik", "rdt_cid", "sccid", "yclid")
 
 
 def _clean(values: list[str] | None, limit: int = 100) -> str | None:
@@ -107,6 +110,10 @@ class ClickPath:
                   "ref": environ.get("HTTP_REFERER", "")[:2000], "u": unique,
                   "pf": "prefetch" in purpose or "preview" in purpose}
         record.update((k, v) for k, v in subs.items() if v)
+        if args:
+            paid = next((p for p in PAID_CLICK_PARAMS if p in args), None)
+            if paid:
+                record["ps"] = paid
         # Durable before we answer: a killed worker cannot lose a click it redirected.
         self.spool.append(record)
         ensure_drainer(self.app)

@@ -1,0 +1,106 @@
+"""Conversions and refunds reported by the program's own systems."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import Commission, Conversion, Partner
+from ...models.base import utcnow
+from ...services import conversion_requests, conversions
+from ...services.audit import Actor
+from ...services.errors import NotFound, ValidationError
+from ...services.fraud import screening
+from ...services.locking import begin_write
+from ...services.money import round_money
+from . import bp
+from .problems import problem
+
+
+def api_actor() -> Actor:
+    return Actor(None, f"api key #{g.api_key.id} {g.api_key.name}", request.remote_addr)
+
+
+def money_str(value, currency: str) -> str:
+    """Amounts travel as strings with the currency's decimals: exact, never floats."""
+    return str(round_money(value, currency))
+
+
+def conversion_body(conversion: Conversion) -> dict:
+    partner = db.session.get(Partner, conversion.partner_id) if conversion.partner_id else None
+    commissions = db.session.scalars(select(Commission).where(
+        Commission.conversion_id == conversion.id).order_by(Commission.id)).all()
+    return {
+        "id": conversion.id,
+        "offer_id": conversion.offer_id,
+        "order_id": conversion.order_id,
+        "event": conversion.event,
+        "amount": money_str(conversion.amount, conversion.currency),
+        "refunded_amount": money_str(conversion.refunded_amount, conversion.currency),
+        "currency": conversion.currency,
+        "status": conversion.status,
+        "status_reason": conversion.status_reason,
+        "partner_id": conversion.partner_id,
+        "partner_ref": partner.ref if partner else None,
+        "customer_id": conversion.customer_id,
+        "occurred_at": conversion.occurred_at.isoformat(),
+        "created_at": conversion.created_at.isoformat(),
+        "commissions": [{"id": c.id, "partner_id": c.partner_id, "kind": c.kind,
+                         "amount": money_str(c.amount, c.currency), "currency": c.currency, "status": c.status,
+                         "explanation": c.explanation} for c in commissions],
+    }
+
+
+def record(data: dict):
+    """Shared by the JSON API and the postback: parse, record once, screen, commit."""
+    begin_write()
+    codec = current_app.extensions["pp_click_codec"]
+    inp = conversion_requests.parse(data, codec)
+    now = utcnow()
+    result = conversions.record_conversion(inp, actor=api_actor(), now=now, codec=codec)
+    if result.created:
+        screening.screen(result.conversion, now=now)
+    body = conversion_body(result.conversion)
+    db.session.commit()
+    return jsonify(body), (201 if result.created else 200)
+
+
+@bp.route("/conversions", methods=["POST"])
+def create_conversion():
+    data = request.get_json(silent=True)
+    if data is None:
+        return problem(400, detail="Send a JSON object with Content-Type: application/json.",
+                       field="body")
+    return record(data)
+
+
+@bp.route("/conversions/<path:order_id>/refund", methods=["POST"])
+def refund(order_id: str):
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise ValidationError("Send a JSON object.", field="body")
+    begin_write()
+    offer_id = data.get("offer_id") or request.args.get("offer_id")
+    matches = db.session.scalars(select(Conversion).where(Conversion.order_id == order_id)).all()
+    if offer_id not in (None, ""):
+        try:
+            offer_id = int(offer_id)
+        except (TypeError, ValueError):
+            raise ValidationError("offer_id must be a whole number.", field="offer_id") from None
+        matches = [c for c in matches if c.offer_id == offer_id]
+    if not matches:
+        raise NotFound("No conversion with this order_id.", field="order_id")
+    if len(matches) > 1:
+        raise ValidationError("Several offers have this order_id; say which (offer_id).",
+                              field="offer_id")
+    amount = data.get("amount")
+    result = conversions.refund_conversion(matches[0].offer_id, order_id,
+                                           None if amount in (None, "") else amount,
+                                           actor=api_actor(), now=utcnow())
+    body = conversion_body(result.conversion)
+    body["refund"] = {"amount": money_str(result.refunded, result.conversion.currency),
+                      "adjustments": [a.id for a in result.adjustments],
+                      "rejected_commissions": [c.id for c in result.rejected]}
+    db.session.commit()
+    return jsonify(body), 200

@@ -1,0 +1,35 @@
+"""GET /postback: the conversion API for systems that can only fire a URL.
+
+Same semantics as POST /api/v1/conversions; the API key travels as `token=`. Use a key
+made for this purpose: URLs end up in access logs.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from ...extensions import db
+from ...models.base import utcnow
+from ...services import api_keys
+from ...services.errors import DomainError
+from ..api.conversions import record
+from ..api.problems import from_domain_error, problem
+from . import bp
+
+FIELDS = ("click_id", "order_id", "amount", "currency", "offer_id", "coupon_code", "partner_ref",
+          "event", "customer_id", "occurred_at")
+
+
+@bp.route("/postback")
+def postback():
+    key = api_keys.authenticate(request.args.get("token"), now=utcnow())
+    if key is None:
+        db.session.rollback()
+        return problem(401, detail="Pass a valid API key as token=.", field="token")
+    g.api_key = key
+    data = {name: request.args[name] for name in FIELDS if name in request.args}
+    try:
+        return record(data)
+    except DomainError as exc:
+        db.session.rollback()
+        return from_domain_error(exc)

@@ -7,9 +7,11 @@ from .offers import Offer
 from .partners import Partner, PartnerGroup, TermsAcceptance
 from .program import Program, TermsVersion
 from .tracking import Click, Conversion, TrackingLink
+from .vetting import AutoDecisionRule, PartnerNote, PartnerRisk
 
 __all__ = [
     "AuditEntry",
+    "AutoDecisionRule",
     "Click",
     "Commission",
     "Conversion",
@@ -17,6 +19,8 @@ __all__ = [
     "Offer",
     "Partner",
     "PartnerGroup",
+    "PartnerNote",
+    "PartnerRisk",
     "PasswordResetToken",
     "Program",
     "TermsAcceptance",

@@ -80,6 +80,8 @@ class Config:
     CLICK_ID_KEYS = [k for k in os.environ.get("CLICK_ID_KEYS", "").split(",") if k] or None
 
     PASSWORD_RESET_MAX_AGE_SECONDS = _int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
+    # How long the set-password link in a staff invitation works.
+    STAFF_INVITE_MAX_AGE_SECONDS = _int("STAFF_INVITE_MAX_AGE_SECONDS", 72 * 3600)
 
 
 class DevelopmentConfig(Config):

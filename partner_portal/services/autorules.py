@@ -227,3 +227,21 @@ def run(partner: Partner, risk: PartnerRisk, *, now: datetime) -> AutoDecisionRu
             continue
         return rule
     return None
+
+
+def set_denied_countries(text: str, actor: audit.Actor, *, now: datetime) -> Program:
+    """The program's deny list of countries, from codes separated by spaces or commas."""
+    import pycountry
+
+    codes = sorted({c.strip().upper() for c in (text or "").replace(",", " ").split() if c.strip()})
+    unknown = [c for c in codes if len(c) != 2 or pycountry.countries.get(alpha_2=c) is None]
+    if unknown:
+        raise ValidationError(f"Not a country code: {', '.join(unknown)}. Use two-letter codes "
+                              "such as KP or IR.", field="denied_countries")
+    program = get_program()
+    before = program.denied_country_list
+    if codes != before:
+        program.denied_countries = " ".join(codes)
+        audit.record(actor, "program.denied_countries", "program", program.id,
+                     before={"denied_countries": before}, after={"denied_countries": codes}, now=now)
+    return program

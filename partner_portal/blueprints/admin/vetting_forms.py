@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -25,11 +26,15 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _group_choices(blank: str | None = None) -> list[tuple[str, str]]:
-    choices = [("", blank)] if blank else []
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _group_choices(blank: str | None = None) -> list[SelectChoice]:
+    pairs = [("", blank)] if blank else []
     for group, _count in groups.list_groups():
-        choices.append((str(group.id), group.name + (" (default)" if group.is_default else "")))
-    return choices
+        pairs.append((str(group.id), group.name + (" (default)" if group.is_default else "")))
+    return _choices(pairs)
 
 
 def _coerce_id(value):
@@ -52,8 +57,8 @@ class DecisionForm(FlaskForm):
 
 
 class BulkForm(DecisionForm):
-    action = SelectField("With the selected partners", choices=[
-        ("approve", "Approve"), ("reject", "Reject"), ("move", "Move to group")])
+    action = SelectField("With the selected partners", choices=_choices([
+        ("approve", "Approve"), ("reject", "Reject"), ("move", "Move to group")]))
 
 
 class NoteForm(FlaskForm):
@@ -86,7 +91,8 @@ class TermsForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     name = StringField("Name (optional)", validators=[Optional(), Length(max=120)])
-    role = SelectField("Role", choices=[(r, r.capitalize()) for r in STAFF_ROLES], default="analyst")
+    role = SelectField("Role", choices=_choices((r, r.capitalize()) for r in STAFF_ROLES),
+                       default="analyst")
 
 
 class ScreeningForm(FlaskForm):
@@ -97,7 +103,8 @@ class ScreeningForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     name = StringField("Rule name", validators=[DataRequired(), Length(max=80)])
-    kind = SelectField("What it does", choices=[(k.code, k.title) for k in autorules.KINDS.values()])
+    kind = SelectField("What it does",
+                       choices=_choices((k.code, k.title) for k in autorules.KINDS.values()))
     max_score = IntegerField("Highest risk score to approve", default=0,
                              validators=[Optional(), NumberRange(0, 100)])
     min_score = IntegerField("Lowest risk score to reject", default=50,
@@ -105,7 +112,7 @@ class RuleForm(FlaskForm):
     domains = StringField("Email domains to reject", validators=[Optional(), Length(max=2000)],
                           description="Separated by spaces, e.g. spam.example mailinator.com")
     signals = MultiCheckboxField("Reject when any of these signals is raised",
-                                 choices=[(code, rule.title) for code, rule in SIGNALS.items()])
+                                 choices=_choices((c, r.title) for c, r in SIGNALS.items()))
     banned_only = BooleanField("Only when the signal involves a banned partner")
     group_id = SelectField("Approve into group", coerce=_coerce_id, validate_choice=False)
     message = TextAreaField("Message to the applicant (optional)",

@@ -223,3 +223,16 @@ def test_unknown_partner_is_404(client, db, login_as):
     login_as("manager")
     assert client.get("/admin/partners/424242").status_code == 404
     assert client.post("/admin/partners/424242/decision/approve").status_code == 404
+
+
+def test_partner_supplied_text_is_escaped_and_odd_links_are_not_links(client, db, login_as):
+    login_as("analyst")
+    partner = PartnerFactory(status="applied", name="<script>alert(1)</script>",
+                             website="javascript:alert(1)")
+    db.session.commit()
+    queue = client.get("/admin/partners").get_data(as_text=True)
+    page = client.get(f"/admin/partners/{partner.id}").get_data(as_text=True)
+    for html in (queue, page):
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="javascript:' not in page

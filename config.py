@@ -88,6 +88,8 @@ class Config:
     ATTRIBUTION_COOKIE = "pp_click"
 
     PASSWORD_RESET_MAX_AGE_SECONDS = _int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
+    # How long the set-password link in a staff invitation works.
+    STAFF_INVITE_MAX_AGE_SECONDS = _int("STAFF_INVITE_MAX_AGE_SECONDS", 72 * 3600)
 
 
 class DevelopmentConfig(Config):

@@ -25,6 +25,12 @@ PAGES = [
     ("apply", None, "/apply"),
     ("admin-overview", "owner@demo.test", "/admin/"),
     ("partner-dashboard", "partner@demo.test", "/partner/"),
+    ("admin-applications", "manager@demo.test", "/admin/partners?status=applied&sort=risk"),
+    # The demo's suspicious applicant (the 37th partner of a fresh demo database).
+    ("admin-application-flagged", "manager@demo.test", "/admin/partners/37"),
+    ("admin-screening", "manager@demo.test", "/admin/screening"),
+    ("admin-staff", "owner@demo.test", "/admin/staff"),
+    ("admin-audit-log", "owner@demo.test", "/admin/audit"),
 ]
 
 

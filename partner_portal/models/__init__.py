@@ -11,10 +11,12 @@ from .partners import Partner, PartnerGroup, TermsAcceptance
 from .program import Program, TermsVersion
 from .reporting import DailyStat
 from .tracking import Click, Conversion, TrackingLink
+from .vetting import AutoDecisionRule, PartnerNote, PartnerRisk
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "AutoDecisionRule",
     "Click",
     "Commission",
     "Conversion",
@@ -26,6 +28,8 @@ __all__ = [
     "Offer",
     "Partner",
     "PartnerGroup",
+    "PartnerNote",
+    "PartnerRisk",
     "PasswordResetToken",
     "Program",
     "TermsAcceptance",

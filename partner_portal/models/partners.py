@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
@@ -59,7 +59,9 @@ class Partner(db.Model):
     payout_method: Mapped[str | None] = mapped_column(String(16))
     payout_email: Mapped[str | None] = mapped_column(String(254), index=True)
     status: Mapped[str] = mapped_column(String(16), default="applied")
+    # Why staff decided (internal); the message the partner was sent with the decision.
     status_reason: Mapped[str | None] = mapped_column(Text)
+    status_message: Mapped[str | None] = mapped_column(Text)
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("partner_groups.id", ondelete="SET NULL"), index=True
     )
@@ -70,10 +72,25 @@ class Partner(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Alias-folded keys (services/identity.py) kept in step with the values they come from,
+    # so partners sharing a mailbox, payout account or website are found with an index.
+    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    payout_email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    website_key: Mapped[str | None] = mapped_column(String(253), index=True)
 
     group: Mapped[PartnerGroup | None] = relationship(back_populates="partners")
     parent: Mapped[Partner | None] = relationship(remote_side="Partner.id")
     user: Mapped[User | None] = relationship(back_populates="partner")
+
+    @validates("email", "payout_email", "website")
+    def _keep_keys(self, key: str, value: str | None) -> str | None:
+        from ..services import identity
+
+        if key == "website":
+            self.website_key = identity.site_key(value)
+        else:
+            setattr(self, f"{key}_key", identity.email_key(value))
+        return value
 
     @property
     def promotion_method_list(self) -> list[str]:

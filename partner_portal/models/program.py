@@ -30,8 +30,15 @@ class Program(db.Model):
     address: Mapped[str | None] = mapped_column(Text)
     brand_color: Mapped[str] = mapped_column(String(7), default="#1f5eff")
     staff_2fa_required: Mapped[bool] = mapped_column(default=False)
+    # ISO 3166 alpha-2 codes, space-separated, whose applicants are flagged (and may be
+    # rejected by an automatic rule).
+    denied_countries: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def denied_country_list(self) -> list[str]:
+        return sorted({c for c in (self.denied_countries or "").upper().split() if c})
 
 
 class TermsVersion(db.Model):

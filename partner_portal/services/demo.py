@@ -207,6 +207,8 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
                              now=created + timedelta(days=1))
         partners.append(partner)
     db.session.flush()
+    _suspicious_applicant(partners, now, password_hash, result)
+    _assess_risk(partners, now)
 
     say("Tracking links…")
     active_partners = [p for p in partners if p.status in ("approved", "suspended")]
@@ -241,6 +243,38 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
 
     rollups.rebuild()
     return result
+
+
+def _suspicious_applicant(partners, now, password_hash, result) -> None:
+    """One applicant the risk signals should catch: a throwaway address, and the payout
+    account and sign-up address of a banned demo partner."""
+    email = "quick.cash@mailinator.com"
+    if db.session.scalar(select(Partner.id).where(Partner.email == email)) is not None:
+        return
+    banned = next(p for p in partners if p.status == "banned")
+    created = now - timedelta(hours=3)
+    partner = Partner(ref=new_partner_ref(), name="Rick Risky", email=email,
+                      website="https://best-deals-now.example", promotion_methods="coupon",
+                      country="US", payout_method="paypal", payout_email=banned.payout_email,
+                      status="applied", signup_ip=banned.signup_ip, created_at=created,
+                      status_changed_at=created)
+    db.session.add(partner)
+    db.session.flush()
+    db.session.add(User(email=email, name=partner.name, role="partner", partner_id=partner.id,
+                        password_hash=password_hash, created_at=created))
+    result.add("partners")
+    partners.append(partner)
+
+
+def _assess_risk(partners, now) -> None:
+    """Risk signals for demo partners that have none yet (the queue shows them)."""
+    from ..models import PartnerRisk
+    from . import risk
+
+    assessed = set(db.session.scalars(select(PartnerRisk.partner_id)))
+    for partner in partners:
+        if partner.id not in assessed:
+            risk.assess(partner, now=partner.created_at)
 
 
 def _code(rng: random.Random) -> str:

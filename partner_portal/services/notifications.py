@@ -3,7 +3,7 @@ out once the current transaction commits."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 
 from ..extensions import db
 from ..mail import Mail, send_after_commit
@@ -36,3 +36,32 @@ def password_reset(user, reset_url: str, valid_minutes: int) -> Mail:
 def staff_invited(user, set_password_url: str, valid_minutes: int) -> Mail:
     return _queue(user.email, "staff_invited", "you have been invited", user=user,
                   set_password_url=set_password_url, valid_minutes=valid_minutes)
+
+
+# --- partner decisions ------------------------------------------------------------------
+# One email per decision; ``message`` is the optional note staff wrote for the partner.
+
+def _decision(partner, template: str, subject: str, message: str | None) -> Mail:
+    return _queue(partner.email, template, subject, partner=partner, message=message,
+                  login_url=f"{current_app.config['BASE_URL']}/login")
+
+
+def partner_approved(partner, message: str | None = None) -> Mail:
+    return _decision(partner, "partner_approved", "your application is approved", message)
+
+
+def partner_rejected(partner, message: str | None = None) -> Mail:
+    return _decision(partner, "partner_rejected", "your application", message)
+
+
+def partner_suspended(partner, message: str | None = None) -> Mail:
+    return _decision(partner, "partner_suspended", "your partner account is suspended", message)
+
+
+def partner_reinstated(partner, message: str | None = None) -> Mail:
+    return _decision(partner, "partner_reinstated", "your partner account is active again",
+                     message)
+
+
+def partner_banned(partner, message: str | None = None) -> Mail:
+    return _decision(partner, "partner_banned", "your partner account is closed", message)

@@ -52,4 +52,5 @@ def inject_permissions():
     return {"can": lambda permission: can(current_user.role, permission)}
 
 
-from . import fraud, integrations, jobs, views  # noqa: E402,F401
+from . import views  # noqa: E402,F401
+from . import fraud, integrations, jobs, partners, settings, staff  # noqa: E402,F401

@@ -6,11 +6,14 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from ...extensions import login_manager
+from ...services.terms import pending_for
 
 bp = Blueprint("partner", __name__)
 
 # Pages a partner who is not (or no longer) approved may still open.
-OPEN_TO_ANY_STATUS = {"partner.home", "partner.account"}
+OPEN_TO_ANY_STATUS = {"partner.home", "partner.account", "partner.accept_terms"}
+# Pages reachable before accepting a new version of the terms or guidelines.
+BEFORE_TERMS = {"partner.accept_terms", "partner.account"}
 
 
 @bp.before_request
@@ -25,6 +28,12 @@ def guard():
     g.partner = partner
     if partner.status != "approved" and request.endpoint not in OPEN_TO_ANY_STATUS:
         return redirect(url_for("partner.home"))
+    # A new version of the terms or guidelines must be accepted before anything else (the
+    # status page stays open to partners who are not approved).
+    if partner.status == "approved" and request.endpoint not in BEFORE_TERMS \
+            and pending_for(partner):
+        return redirect(url_for("partner.accept_terms"))
+    return None
 
 
 from . import views  # noqa: E402,F401

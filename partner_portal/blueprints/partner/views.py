@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from flask import g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...extensions import db
 from ...models.base import utcnow
-from ...services import dashboard
+from ...services import dashboard, terms
+from ...services.errors import DomainError, ValidationError
 from ...services.program import get_program
 from ..account import change_password_view
-from ..forms import ChangePasswordForm
+from .forms import AcceptTermsForm
+from ..auth.session import client_ip
+from ..forms import ChangePasswordForm, apply_error
 from . import bp
 
 
@@ -26,3 +30,30 @@ def account():
     if change_password_view(form, current_user._get_current_object()):
         return redirect(url_for("partner.account"))
     return render_template("partner/account.html", form=form, partner=g.partner)
+
+
+@bp.route("/terms", methods=["GET", "POST"])
+def accept_terms():
+    partner = g.partner
+    pending = terms.pending_for(partner)
+    if not pending:
+        return redirect(url_for("partner.home"))
+    form = AcceptTermsForm()
+    status = 200
+    if form.validate_on_submit():
+        shown = [int(i) for i in request.form.getlist("version_ids") if i.isdigit()]
+        try:
+            if not form.accept.data:
+                raise ValidationError("Tick the box to accept the new version.", field="accept")
+            terms.accept(partner, shown, ip=client_ip(), now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            flash("Thank you. You accepted the current version.", "success")
+            return redirect(url_for("partner.home"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("partner/accept_terms.html", form=form, pending=pending), status

@@ -1,0 +1,107 @@
+"""Staff management (owners only) and the audit log page."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...extensions import db
+from ...models.accounts import STAFF_ROLES
+from ...models.base import utcnow
+from ...services import audit_log, staff
+from ...services.errors import DomainError, NotFound
+from ...services.paging import page_number, paginate
+from ...services.permissions import STAFF
+from ..csvutil import csv_response
+from ..forms import ConfirmForm, apply_error
+from . import bp, requires
+from .partners import start_write
+from .views import actor
+from .vetting_forms import InviteForm
+
+
+def _link_for(token: str) -> str:
+    return url_for("auth.reset_password", token=token, _external=True)
+
+
+def _invite_max_age() -> int:
+    return current_app.config.get("STAFF_INVITE_MAX_AGE_SECONDS", 72 * 3600)
+
+
+def _render_staff(form=None, status=200):
+    return render_template("admin/staff.html", staff=staff.list_staff(), form=form or InviteForm(),
+                           roles=STAFF_ROLES, confirm=ConfirmForm(), me=current_user.id), status
+
+
+@bp.route("/staff")
+@requires(STAFF)
+def staff_index():
+    return _render_staff()
+
+
+@bp.route("/staff/invite", methods=["POST"])
+@requires(STAFF)
+def staff_invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        start_write()
+        try:
+            user = staff.invite(form.email.data, form.role.data, actor(), now=utcnow(),
+                                link_for=_link_for, max_age_seconds=_invite_max_age(),
+                                name=form.name.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {user.email} ({user.role}).", "success")
+            return redirect(url_for("admin.staff_index"))
+    return _render_staff(form, 422)
+
+
+@bp.route("/staff/<int:user_id>/<op>", methods=["POST"])
+@requires(STAFF)
+def staff_change(user_id: int, op: str):
+    if op not in ("role", "deactivate", "reactivate", "resend"):
+        abort(404)
+    start_write()
+    try:
+        if op == "role":
+            user = staff.change_role(user_id, request.form.get("role", ""), actor(), now=utcnow())
+            done = f"{user.email} is now {user.role}."
+        elif op == "resend":
+            user = staff.resend_invite(user_id, actor(), now=utcnow(), link_for=_link_for,
+                                       max_age_seconds=_invite_max_age())
+            done = f"Invitation sent again to {user.email}."
+        else:
+            user = staff.set_active(user_id, op == "reactivate", actor(), now=utcnow())
+            done = f"{user.email} is {'active' if user.is_active_account else 'deactivated'}."
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("admin.staff_index"))
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("admin.staff_index"))
+
+
+# --- audit log --------------------------------------------------------------------------
+
+
+@bp.route("/audit")
+def audit_index():
+    filters = audit_log.Filters.from_args(request.args)
+    page = paginate(audit_log.statement(filters), page_number(request.args.get("page")), 50)
+    return render_template("admin/audit.html", page=page, f=filters, changes=audit_log.changes,
+                           actions=audit_log.known_actions(),
+                           subject_types=audit_log.known_subject_types())
+
+
+@bp.route("/audit.csv")
+def audit_csv():
+    filters = audit_log.Filters.from_args(request.args)
+    entries = db.session.scalars(audit_log.statement(filters))
+    return csv_response(f"audit-log-{utcnow().strftime('%Y%m%d-%H%M')}.csv", audit_log.CSV_HEADER,
+                        audit_log.csv_rows(entries))

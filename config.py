@@ -79,11 +79,12 @@ class Config:
     # Keys that sign click ids, oldest first; the last one signs new ids (rotate by appending).
     CLICK_ID_KEYS = [k for k in os.environ.get("CLICK_ID_KEYS", "").split(",") if k] or None
 
-    # Tracking: where clicks are spooled before they reach the database, how often each
-    # worker drains the spool (0 = only `flask clicks ingest` / the scheduler), and how long a
-    # worker may trust its cached link data when another host changed it.
+    # Tracking: where clicks are spooled before they reach the database; how often each web
+    # worker drains the spool itself (0, the default: the scheduler's drain-clicks job or
+    # `flask clicks ingest --follow` does it in its own process); and how long a worker may
+    # trust its cached link data when another host changed it.
     CLICK_SPOOL_DIR = Path(os.environ.get("CLICK_SPOOL_DIR", INSTANCE_DIR / "clicks"))
-    CLICK_DRAIN_INTERVAL = float(os.environ.get("CLICK_DRAIN_INTERVAL", "1.0"))
+    CLICK_DRAIN_INTERVAL = float(os.environ.get("CLICK_DRAIN_INTERVAL", "0"))
     LINK_CACHE_SECONDS = float(os.environ.get("LINK_CACHE_SECONDS", "5"))
     ATTRIBUTION_COOKIE = "pp_click"
 

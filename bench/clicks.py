@@ -5,8 +5,10 @@
 
 Both apps run under the same gunicorn settings (sync workers, -w 2) and are loaded with
 `wrk -t1 -c32 --latency`; rounds alternate bare/portal so drift hits both. The portal runs
-as in production: clicks appended to the spool, drained into the database every second by
-the workers. After the runs every click wrk was answered for must be in the database.
+as in production: each click appended to the spool before the redirect, and a separate
+drainer process (`flask clicks ingest --follow`) loading the spool into the database every
+second on the same two cores. After the runs every click wrk was answered for must be in
+the database.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ def parse_wrk(output: str) -> dict:
     }
 
 
+def start_drainer(env: dict) -> subprocess.Popen:
+    """The production drainer: its own process, loading the spool every second."""
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "clicks", "ingest",
+                             "--follow"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
 def start(app_spec: str, env: dict, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
@@ -84,7 +93,7 @@ def wrk(url: str, seconds: int) -> dict:
 def prepare_portal(tmp: Path) -> tuple[dict, str]:
     env = {**os.environ, "APP_ENV": "development", "INSTANCE_DIR": str(tmp),
            "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp / 'bench.db'}"),
-           "CLICK_SPOOL_DIR": str(tmp / "clicks"), "CLICK_DRAIN_INTERVAL": os.environ.get("BENCH_DRAIN_INTERVAL", "1"),
+           "CLICK_SPOOL_DIR": str(tmp / "clicks"), "CLICK_DRAIN_INTERVAL": "0",
            "PYTHONPATH": str(ROOT)}
     script = (
         "from flask_migrate import upgrade\n"
@@ -141,10 +150,13 @@ def main() -> None:
             port = free_port()
             proc = start("bench.bare_app:app" if name == "bare" else "partner_portal:create_app()",
                          bare_env if name == "bare" else env, port)
+            drainer = start_drainer(env) if name == "portal" else None
             try:
                 res = wrk(f"http://127.0.0.1:{port}/r/{code}", seconds)
             finally:
                 stop(proc)
+                if drainer is not None:
+                    stop(drainer)
             results[name].append(res)
             if name == "portal":
                 served_by_portal += res["requests"] - res["bad"]

@@ -28,7 +28,7 @@ class JobSpec:
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("drain-clicks", "partner_portal.jobs.tasks:drain_clicks",
             "Load spooled clicks into the database and the daily rollups.",
-            "interval", {"seconds": 15}),
+            "interval", {"seconds": 5}),
     JobSpec("rollup-upkeep", "partner_portal.jobs.tasks:rollup_upkeep",
             "Rebuild yesterday's and today's rollups from the raw tables (heals any drift).",
             "cron", {"hour": 3, "minute": 17}),

@@ -77,12 +77,15 @@ def ingest(records: list[dict]) -> int:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     batch = RollupBatch()
     stored = 0
-    for start in range(0, len(rows), 1000):
-        chunk = rows[start:start + 1000]
-        stmt = (insert(Click).values(chunk).on_conflict_do_nothing(index_elements=["token"])
-                .returning(Click.created_at, Click.offer_id, Click.partner_id, Click.sub1,
-                           Click.is_bot, Click.is_unique))
-        for at, offer_id, partner_id, sub1, bot, unique in db.session.execute(stmt):
+    # One statement, many parameter sets: SQLAlchemy batches them ("insertmanyvalues") and
+    # RETURNING yields only the rows that were new.
+    table = Click.__table__  # Core, not the ORM: no per-row object bookkeeping
+    stmt = (insert(table).on_conflict_do_nothing(index_elements=["token"])
+            .returning(table.c.created_at, table.c.offer_id, table.c.partner_id, table.c.sub1,
+                       table.c.is_bot, table.c.is_unique))
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start:start + 5000]
+        for at, offer_id, partner_id, sub1, bot, unique in db.session.execute(stmt, chunk):
             stored += 1
             batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1,
                       clicks=0 if bot else 1, unique_clicks=1 if unique and not bot else 0,

@@ -18,7 +18,7 @@ KEY_PREFIX = "pp_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def _hash(key: str) -> str:
+def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -30,7 +30,7 @@ def create(name: str, *, actor: audit.Actor, now: datetime) -> tuple[ApiKey, str
     if len(name) > 80:
         raise ValidationError("Use at most 80 characters.", field="name")
     plain = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(name=name, prefix=plain[:10], key_hash=_hash(plain), created_by_id=actor.user_id,
+    key = ApiKey(name=name, prefix=plain[:10], key_hash=hash_key(plain), created_by_id=actor.user_id,
                  created_at=now)
     db.session.add(key)
     db.session.flush()
@@ -54,7 +54,7 @@ def authenticate(plain: str | None, *, now: datetime) -> ApiKey | None:
     """The active key matching ``plain``, or None. Marks it used (coarsely)."""
     if not plain or not plain.startswith(KEY_PREFIX) or len(plain) > 200:
         return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(plain)))
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(plain)))
     if key is None or key.revoked_at is not None:
         return None
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:

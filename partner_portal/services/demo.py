@@ -40,6 +40,10 @@ STAFF = [
     ("analyst@demo.test", "analyst", "Andy Analyst"),
 ]
 DEMO_PARTNER_EMAIL = "partner@demo.test"
+# A fixed API key so the curl examples in docs/integration.md work against the demo.
+# Demo data only: never seed a production database.
+DEMO_API_KEY = "pp_demo_local_only_0000000000000000000000000000"
+DEMO_LINK_CODE = "demo-shoes"  # the demo partner's link to the running-shoes offer
 
 GROUPS = [
     ("Standard", "Every approved partner starts here.", True),
@@ -110,6 +114,8 @@ class SeedResult:
         for email, role, _ in STAFF:
             lines.append(f"  {role:<8} {email}")
         lines.append(f"  partner  {DEMO_PARTNER_EMAIL}")
+        lines.append(f"Demo API key (docs/integration.md): {DEMO_API_KEY}")
+        lines.append(f"Demo tracking link: /r/{DEMO_LINK_CODE}")
         return "\n".join(lines)
 
 
@@ -148,6 +154,12 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
         staff[role] = _get_or_create(User, {"email": email},
                                      {"role": role, "name": name, "password_hash": password_hash,
                                       "created_at": now - timedelta(days=days + 30)}, result, "staff users")
+    from ..models import ApiKey
+    from .api_keys import hash_key
+
+    _get_or_create(ApiKey, {"key_hash": hash_key(DEMO_API_KEY)},
+                   {"name": "Demo shop (docs/integration.md)", "prefix": DEMO_API_KEY[:10],
+                    "created_at": now - timedelta(days=days)}, result, "API keys")
     groups = {name: _get_or_create(PartnerGroup, {"name": name},
                                    {"description": desc, "is_default": default}, result, "groups")
               for name, desc, default in GROUPS}
@@ -221,7 +233,9 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
         chosen = ([o for o in offers if o.status == "active"] if p.email == DEMO_PARTNER_EMAIL
                   else rng.sample(offers, rng.randint(1, 3)))
         for offer in chosen:
-            link = TrackingLink(code=_code(rng), partner_id=p.id, offer_id=offer.id,
+            code = (DEMO_LINK_CODE if p.email == DEMO_PARTNER_EMAIL and offer is chosen[0]
+                    else _code(rng))
+            link = TrackingLink(code=code, partner_id=p.id, offer_id=offer.id,
                                 sub1=rng.choice([None, "sidebar", "newsletter", "review"]),
                                 created_at=p.approved_at or p.created_at)
             db.session.add(link)

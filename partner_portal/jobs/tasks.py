@@ -21,3 +21,27 @@ def rollup_upkeep(now: datetime) -> str:
     since = (now.astimezone(program_zone()) - timedelta(days=1)).date()
     rows = rollups.rebuild(since=since)
     return f"{rows} rollup rows rebuilt since {since.isoformat()}"
+
+
+def deliver_webhooks(now: datetime) -> str:
+    """Send due webhook deliveries, one commit per delivery so a slow receiver holds no
+    transaction open for the others."""
+    from ..extensions import db
+    from ..models.base import utcnow
+    from ..services import webhooks
+
+    ids = webhooks.due(now)
+    db.session.commit()
+    delivered = failed = retrying = 0
+    for delivery_id in ids:
+        delivery = webhooks.attempt(delivery_id, now=utcnow())
+        db.session.commit()
+        if delivery is None:
+            continue
+        if delivery.status == "delivered":
+            delivered += 1
+        elif delivery.status == "failed":
+            failed += 1
+        else:
+            retrying += 1
+    return f"{delivered} delivered, {retrying} to retry, {failed} given up"

@@ -11,6 +11,7 @@ from .partners import Partner, PartnerGroup, TermsAcceptance
 from .program import Program, TermsVersion
 from .reporting import DailyStat
 from .tracking import Click, Conversion, TrackingLink
+from .webhooks import WebhookDelivery, WebhookEndpoint
 from .vetting import AutoDecisionRule, PartnerNote, PartnerRisk
 
 __all__ = [
@@ -36,4 +37,6 @@ __all__ = [
     "TermsVersion",
     "TrackingLink",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

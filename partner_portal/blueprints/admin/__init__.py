@@ -53,4 +53,4 @@ def inject_permissions():
 
 
 from . import views  # noqa: E402,F401
-from . import fraud, integrations, jobs, partners, settings, staff  # noqa: E402,F401
+from . import fraud, integrations, jobs, partners, settings, staff, webhooks  # noqa: E402,F401

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Partner, TermsAcceptance, User
-from . import audit, autorules, notifications, risk
+from . import audit, autorules, notifications, risk, webhooks
 from .accounts import find_user_by_email, normalise_email
 from .errors import Conflict, ValidationError
 from .passwords import hash_password, password_problem
@@ -130,6 +130,7 @@ def submit_application(app: Application, *, ip: str | None, now: datetime) -> Pa
     audit.record(audit.Actor(None, email, ip), "partner.applied", "partner", partner.id,
                  after={"status": "applied", "email": email, "country": country}, now=now)
     notifications.application_received(partner)
+    webhooks.emit("partner.applied", webhooks.partner_data(partner), now=now)
     # Screen the application now, and let the program's automatic rules decide on it.
     assessment = risk.assess(partner, now=now)
     autorules.run(partner, assessment, now=now)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Partner, PartnerGroup, PartnerNote
-from . import audit, notifications
+from . import audit, notifications, webhooks
 from .errors import DomainError, NotFound, ValidationError
 from .lifecycle import PARTNER
 
@@ -92,6 +92,8 @@ def decide(partner: Partner, action: str, actor: audit.Actor, *, now: datetime,
     audit.record(actor, f"partner.{action}", "partner", partner.id, before=before,
                  after=audit.snapshot(partner, AUDITED_FIELDS), note=reason, now=now)
     EMAILS[action](partner, message)
+    if action == "approve":
+        webhooks.emit("partner.approved", webhooks.partner_data(partner), now=now)
     return partner
 
 

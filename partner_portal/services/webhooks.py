@@ -135,6 +135,14 @@ def _get(endpoint_id: int) -> WebhookEndpoint:
 
 # --- events and deliveries ---------------------------------------------------------------
 
+def partner_data(partner) -> dict:
+    """The partner as webhooks show it (no secrets, no internal notes)."""
+    return {"id": partner.id, "ref": partner.ref, "name": partner.name, "email": partner.email,
+            "status": partner.status, "country": partner.country,
+            "group_id": partner.group_id, "website": partner.website,
+            "created_at": partner.created_at.isoformat() if partner.created_at else None}
+
+
 def emit(event: str, data: dict, *, now: datetime) -> list[WebhookDelivery]:
     """Queue ``event`` for every endpoint that wants it, in the caller's transaction: it is
     sent only if the change it reports is committed."""

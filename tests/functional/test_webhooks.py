@@ -171,3 +171,25 @@ def test_analyst_cannot_see_secrets_or_change_endpoints(client, login_as, db, re
     page = client.get(f"/admin/webhooks/{endpoint.id}").get_data(as_text=True)
     assert endpoint.secrets[0] not in page
     assert client.post(f"/admin/webhooks/{endpoint.id}/secrets/rotate").status_code == 403
+
+
+def test_applying_and_approving_emit_partner_events(app, client, db, receiver, login_as):
+    from ..factories import GroupFactory
+    from .test_apply import GOOD
+
+    webhooks.create_endpoint(receiver.url, ["partner.applied", "partner.approved"], "",
+                             actor=SYSTEM, now=utcnow())
+    group = GroupFactory(is_default=True)
+    db.session.commit()
+    client.post("/apply", data=GOOD)
+    deliver_now(app)
+    applied = json.loads(receiver.requests[-1][1])
+    assert applied["type"] == "partner.applied" and applied["data"]["email"] == GOOD["email"]
+    login_as("manager")
+    partner_id = applied["data"]["id"]
+    decided = client.post(f"/admin/partners/{partner_id}/decision/approve",
+                          data={"group_id": group.id})
+    assert decided.status_code == 302
+    deliver_now(app)
+    approved = json.loads(receiver.requests[-1][1])
+    assert approved["type"] == "partner.approved" and approved["data"]["status"] == "approved"

@@ -6,6 +6,7 @@ from .audit import AuditEntry
 from .commissions import Commission
 from .offers import Offer
 from .partners import Partner, PartnerGroup, TermsAcceptance
+from .payouts import Payout, PayoutBatch, PayoutItem
 from .program import Program, TermsVersion
 from .reporting import DailyStat
 from .tracking import Click, Conversion, TrackingLink
@@ -22,6 +23,9 @@ __all__ = [
     "Partner",
     "PartnerGroup",
     "PasswordResetToken",
+    "Payout",
+    "PayoutBatch",
+    "PayoutItem",
     "Program",
     "TermsAcceptance",
     "TermsVersion",

@@ -30,6 +30,12 @@ class Program(db.Model):
     address: Mapped[str | None] = mapped_column(Text)
     brand_color: Mapped[str] = mapped_column(String(7), default="#1f5eff")
     staff_2fa_required: Mapped[bool] = mapped_column(default=False)
+    # Payouts: a batch must be approved by someone other than its creator; the account
+    # SEPA credit transfers are paid from.
+    payout_second_approver: Mapped[bool] = mapped_column(default=False)
+    sepa_debtor_name: Mapped[str | None] = mapped_column(String(70))
+    sepa_debtor_iban: Mapped[str | None] = mapped_column(String(34))
+    sepa_debtor_bic: Mapped[str | None] = mapped_column(String(11))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

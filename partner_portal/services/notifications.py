@@ -36,3 +36,9 @@ def password_reset(user, reset_url: str, valid_minutes: int) -> Mail:
 def staff_invited(user, set_password_url: str, valid_minutes: int) -> Mail:
     return _queue(user.email, "staff_invited", "you have been invited", user=user,
                   set_password_url=set_password_url, valid_minutes=valid_minutes)
+
+
+def payout_paid(payout) -> Mail:
+    partner = payout.partner
+    return _queue(partner.email, "payout_paid", "your payout has been paid", partner=partner,
+                  payout=payout)

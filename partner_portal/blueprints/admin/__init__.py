@@ -52,4 +52,4 @@ def inject_permissions():
     return {"can": lambda permission: can(current_user.role, permission)}
 
 
-from . import integrations, views  # noqa: E402,F401
+from . import integrations, ledger, payouts, reports, views  # noqa: E402,F401

@@ -25,6 +25,12 @@ PAGES = [
     ("apply", None, "/apply"),
     ("admin-overview", "owner@demo.test", "/admin/"),
     ("partner-dashboard", "partner@demo.test", "/partner/"),
+    ("reports", "manager@demo.test", "/admin/reports"),
+    ("partner-performance", "manager@demo.test", "/admin/partners/1/performance"),
+    ("payouts", "finance@demo.test", "/admin/payouts"),
+    ("payout-batch", "finance@demo.test", "/admin/payouts/batches/2"),
+    ("payout-batch-settled", "finance@demo.test", "/admin/payouts/batches/1"),
+    ("partner-ledger", "finance@demo.test", "/admin/payouts/partners/1"),
 ]
 
 

@@ -22,6 +22,7 @@ from .payout_forms import AdjustmentForm, PayoutDetailsForm, PayoutSettingsForm
 from .views import actor
 
 PER_PAGE = 50
+LEDGER_PAGE = 100
 
 
 def _partner_or_404(partner_id: int) -> Partner:
@@ -119,8 +120,13 @@ def _ledger_page(partner: Partner, form: AdjustmentForm):
                        for e, bal in statement.entries]
                     + [("", "closing", "Closing balance", "", money(statement.closing),
                         program.currency)])
+    page = max(request.args.get("page", 1, type=int), 1)
+    shown = statement.entries[(page - 1) * LEDGER_PAGE: page * LEDGER_PAGE]
     return render_template("admin/payouts/ledger.html", partner=partner, form=form,
-                           statement=statement, period=period, range_error=range_error,
+                           statement=statement, shown=shown, page=page,
+                           has_next=len(statement.entries) > page * LEDGER_PAGE,
+                           first_shown=(page - 1) * LEDGER_PAGE + 1,
+                           period=period, range_error=range_error,
                            presets=ranges.PRESETS, balance=ledger.balance(partner.id),
                            history=payouts.partner_payouts(partner.id),
                            problem=payout_details.problem(partner))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...services.payout_details import METHOD_LABELS
@@ -20,7 +21,8 @@ class ReferenceForm(FlaskForm):
 
 
 class BatchSentForm(ReferenceForm):
-    method = SelectField("Method", choices=[("", "All methods")] + list(METHOD_LABELS.items()),
+    method = SelectField("Method", choices=[SelectChoice("", "All methods")]
+                         + [SelectChoice(k, v) for k, v in METHOD_LABELS.items()],
                          validators=[Optional()])
 
 
@@ -38,7 +40,8 @@ class AdjustmentForm(FlaskForm):
 
 
 class PayoutDetailsForm(FlaskForm):
-    method = SelectField("Payout method", choices=[("", "Choose…")] + list(METHOD_LABELS.items()),
+    method = SelectField("Payout method", choices=[SelectChoice("", "Choose…")]
+                         + [SelectChoice(k, v) for k, v in METHOD_LABELS.items()],
                          validators=[Optional()])
     paypal_email = StringField("PayPal email", validators=[Optional(), Length(max=254)])
     account_holder = StringField("Account holder", validators=[Optional(), Length(max=70)])

@@ -52,7 +52,8 @@ def payout_balances():
         rows = [r for r in rows if r[1] != 0]
     elif show == "payable":
         minimum = Decimal(program.min_payout)
-        rows = [r for r in rows if r[1] >= minimum and r[0].status == "approved"]
+        rows = [r for r in rows if r[1] >= minimum and r[0].status == "approved"
+                and payout_details.problem(r[0]) is None]
     elif show == "negative":
         rows = [r for r in rows if r[1] < 0]
     rows.sort(key=lambda r: (-r[1], r[0].name))

@@ -27,10 +27,7 @@ PAGES = [
     ("partner-dashboard", "partner@demo.test", "/partner/"),
     ("reports", "manager@demo.test", "/admin/reports"),
     ("partner-performance", "manager@demo.test", "/admin/partners/1/performance"),
-    ("payouts", "finance@demo.test", "/admin/payouts"),
     ("payout-batch", "finance@demo.test", "/admin/payouts/batches/2"),
-    ("payout-batch-settled", "finance@demo.test", "/admin/payouts/batches/1"),
-    ("partner-ledger", "finance@demo.test", "/admin/payouts/partners/1"),
 ]
 
 

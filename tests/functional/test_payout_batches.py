@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from partner_portal.jobs.payouts import create_batch_once
-from partner_portal.models import Commission, Payout, PayoutBatch, PayoutItem
+from partner_portal.models import PayoutBatch, PayoutItem
 from partner_portal.services import audit, ledger, payouts
 from partner_portal.services.errors import InvalidTransition, PermissionDenied, ValidationError
 from partner_portal.services.program import get_program
@@ -193,3 +193,20 @@ def test_cli_creates_a_batch_once(app, db, program):
     assert bad.exit_code != 0 and "cutoff" in bad.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(PayoutBatch)) == 1
+
+
+def test_a_crash_before_the_commit_leaves_nothing_and_the_retry_drafts_once(app, db, program):
+    from partner_portal.services import payout_batches
+
+    partner = PartnerFactory()
+    earn(partner, "75.00")
+    db.session.commit()
+    # The process dies half-way: the batch and its payouts were written but never committed.
+    payout_batches.create_batch(CUTOFF, actor=SYSTEM, now=NOW)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(PayoutBatch)) == 0
+    assert db.session.scalar(select(func.count()).select_from(PayoutItem)) == 0
+    batch, created = draft()
+    again, created_again = draft()
+    assert created and not created_again and again.id == batch.id
+    assert [p.amount for p in batch.payouts] == [Decimal("75.00")]

@@ -4,7 +4,7 @@ database file) and on PostgreSQL: real threads, real requests, no mocks."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from decimal import Decimal
 
 import pytest

@@ -7,7 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from ...extensions import db
 from ...jobs.payouts import create_batch_once
 from ...models.base import utcnow
-from ...services import payout_exports, payouts
+from ...services import audit, payout_exports, payouts
 from ...services.errors import DomainError, NotFound
 from ...services.locking import begin_write
 from ...services.permissions import PAY
@@ -125,8 +125,6 @@ def payout_batch_export(batch_id: int, name: str):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("admin.payout_batch", batch_id=batch_id))
-    from ...services import audit
-
     audit.record(actor(), "payout_batch.export", "payout_batch", batch.id,
                  after={"format": name, "payouts": len(file.payouts),
                         "total": sum(p.amount for p in file.payouts)}, now=utcnow())

@@ -17,6 +17,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 clicks_cli = AppGroup("clicks", help="Click spool.")
 api_keys_cli = AppGroup("api-keys", help="API keys for the conversion and management API.")
 scheduler_cli = AppGroup("scheduler", help="The scheduled-jobs process.")
+payouts_cli = AppGroup("payouts", help="Payout batches.")
 rollups_cli = AppGroup("rollups", help="Daily reporting rollups.")
 
 
@@ -191,6 +192,32 @@ def scheduler_run_job(job_id: str) -> None:
         raise SystemExit(1)
 
 
+@payouts_cli.command("create-batch")
+@click.option("--cutoff", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Pay commissions approved up to the end of this day (program time zone).")
+@click.option("--currency", default=None, help="Currency of the batch (default: the program's).")
+def payouts_create_batch(cutoff, currency: str | None) -> None:
+    """Draft the payout batch for a cut-off date (once: running it again shows that batch)."""
+    from .jobs.payouts import create_batch_once
+    from .services import audit
+    from .services.errors import DomainError
+
+    try:
+        batch, created = create_batch_once(cutoff.date(), actor=audit.Actor.system("cli"),
+                                           now=utcnow(), currency=currency)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+    from .services.money import format_money
+
+    total = sum((p.amount for p in batch.payouts if not p.excluded), 0)
+    verb = "Drafted" if created else "Already exists:"
+    click.echo(f"{verb} payout batch #{batch.id} for {batch.cutoff.isoformat()} ({batch.currency}, "
+               f"{batch.status}): {len(batch.payouts)} payouts, "
+               f"{format_money(total, batch.currency)}; {len(batch.left_out)} partners left out.")
+    for row in batch.left_out:
+        click.echo(f"  left out: {row['name']} (#{row['partner_id']}): {row['reason']}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
@@ -198,3 +225,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(rollups_cli)
     app.cli.add_command(api_keys_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(payouts_cli)

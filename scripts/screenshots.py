@@ -31,6 +31,9 @@ PAGES = [
     ("admin-screening", "manager@demo.test", "/admin/screening"),
     ("admin-staff", "owner@demo.test", "/admin/staff"),
     ("admin-audit-log", "owner@demo.test", "/admin/audit"),
+    ("reports", "manager@demo.test", "/admin/reports"),
+    ("partner-performance", "manager@demo.test", "/admin/partners/1/performance"),
+    ("payout-batch", "finance@demo.test", "/admin/payouts/batches/2"),
 ]
 
 

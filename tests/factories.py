@@ -8,7 +8,8 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from partner_portal.extensions import db
-from partner_portal.models import Offer, Partner, PartnerGroup, TrackingLink, User
+from partner_portal.models import Commission, Offer, Partner, PartnerGroup, TrackingLink, User
+from partner_portal.models.base import utcnow
 
 # Hashing once keeps factories quick; the value is an ordinary Argon2id hash.
 _PASSWORD_HASH = None
@@ -95,3 +96,19 @@ class LinkFactory(Base):
     code = factory.Sequence(lambda n: f"lnk{n:04d}")
     partner = factory.SubFactory(PartnerFactory)
     offer = factory.SubFactory(OfferFactory)
+
+
+class CommissionFactory(Base):
+    """An approved commission (status and amount are the usual overrides)."""
+
+    class Meta:
+        model = Commission
+
+    partner = factory.SubFactory(PartnerFactory)
+    kind = "conversion"
+    amount = Decimal("10.00")
+    currency = "USD"
+    status = "approved"
+    explanation = "test commission"
+    approved_at = factory.LazyAttribute(lambda o: o.created_at if o.status in ("approved", "paid") else None)
+    created_at = factory.LazyFunction(utcnow)

@@ -8,6 +8,7 @@ from .fraud import FraudCase, FraudRuleSetting
 from .jobs import JobRun
 from .offers import Offer
 from .partners import Partner, PartnerGroup, TermsAcceptance
+from .payouts import Payout, PayoutBatch, PayoutItem
 from .program import Program, TermsVersion
 from .reporting import DailyStat
 from .tracking import Click, Conversion, TrackingLink
@@ -32,6 +33,9 @@ __all__ = [
     "PartnerNote",
     "PartnerRisk",
     "PasswordResetToken",
+    "Payout",
+    "PayoutBatch",
+    "PayoutItem",
     "Program",
     "TermsAcceptance",
     "TermsVersion",

@@ -58,6 +58,11 @@ class Partner(db.Model):
     country: Mapped[str | None] = mapped_column(String(2))
     payout_method: Mapped[str | None] = mapped_column(String(16))
     payout_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    # Bank transfer details (validated with schwifty) and free-form details for "other".
+    payout_account_holder: Mapped[str | None] = mapped_column(String(70))
+    payout_iban: Mapped[str | None] = mapped_column(String(34))
+    payout_bic: Mapped[str | None] = mapped_column(String(11))
+    payout_other_details: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="applied")
     # Why staff decided (internal); the message the partner was sent with the decision.
     status_reason: Mapped[str | None] = mapped_column(Text)

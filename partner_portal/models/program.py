@@ -33,6 +33,12 @@ class Program(db.Model):
     # ISO 3166 alpha-2 codes, space-separated, whose applicants are flagged (and may be
     # rejected by an automatic rule).
     denied_countries: Mapped[str] = mapped_column(Text, default="")
+    # Payouts: a batch must be approved by someone other than its creator; the account
+    # SEPA credit transfers are paid from.
+    payout_second_approver: Mapped[bool] = mapped_column(default=False)
+    sepa_debtor_name: Mapped[str | None] = mapped_column(String(70))
+    sepa_debtor_iban: Mapped[str | None] = mapped_column(String(34))
+    sepa_debtor_bic: Mapped[str | None] = mapped_column(String(11))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

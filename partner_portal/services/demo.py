@@ -256,6 +256,8 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
     from . import rollups
 
     rollups.rebuild()
+    say("Payout batches…")
+    _seed_payouts(now, staff, result)
     return result
 
 
@@ -289,6 +291,33 @@ def _assess_risk(partners, now) -> None:
     for partner in partners:
         if partner.id not in assessed:
             risk.assess(partner, now=partner.created_at)
+
+def _seed_payouts(now: datetime, staff: dict, result: SeedResult) -> None:
+    """A settled batch from a month ago and this month's draft, the first time only."""
+    from ..models import PayoutBatch
+    from . import payout_batches, payouts
+
+    if db.session.scalar(select(func.count()).select_from(PayoutBatch)):
+        return
+    finance = audit.Actor.of(staff["finance"], "198.51.100.9")
+    owner = audit.Actor.of(staff["owner"], "198.51.100.8")
+    today = now.astimezone(payout_batches.program_zone()).date()
+    old, _ = payout_batches.create_batch(today - timedelta(days=30), actor=finance,
+                                         now=now - timedelta(days=29))
+    if not old.payouts:  # a short history: nothing was payable a month ago
+        payouts.cancel_batch(old.id, actor=finance, now=now - timedelta(days=28))
+    else:
+        payouts.approve_batch(old.id, actor=owner, now=now - timedelta(days=28))
+    for i, payout in enumerate(list(old.payouts)):
+        payouts.mark_sent(payout.id, f"PP-DEMO-{old.id:04d}", actor=finance,
+                          now=now - timedelta(days=27))
+        if i == 1:
+            payouts.mark_failed(payout.id, "PayPal account closed.", actor=finance,
+                                now=now - timedelta(days=25))
+        else:
+            payouts.mark_paid(payout.id, None, actor=finance, now=now - timedelta(days=25))
+    payout_batches.create_batch(today - timedelta(days=1), actor=finance, now=now)
+    result.add("payout batches", 2)
 
 
 def _code(rng: random.Random) -> str:

@@ -88,3 +88,13 @@ PAYOUT = Lifecycle(
         T("cancel", "draft", "canceled"),
     ],
 )
+
+PAYOUT_BATCH = Lifecycle(
+    "payout batch",
+    ("draft", "approved", "completed", "canceled"),
+    [
+        T("approve", "draft", "approved"),
+        T("complete", "approved", "completed"),
+        T("cancel", "draft", "canceled"),
+    ],
+)

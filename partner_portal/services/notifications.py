@@ -65,3 +65,8 @@ def partner_reinstated(partner, message: str | None = None) -> Mail:
 
 def partner_banned(partner, message: str | None = None) -> Mail:
     return _decision(partner, "partner_banned", "your partner account is closed", message)
+
+def payout_paid(payout) -> Mail:
+    partner = payout.partner
+    return _queue(partner.email, "payout_paid", "your payout has been paid", partner=partner,
+                  payout=payout)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from partner_portal.services.errors import InvalidTransition
-from partner_portal.services.lifecycle import COMMISSION, PARTNER, PAYOUT
+from partner_portal.services.lifecycle import COMMISSION, PARTNER, PAYOUT, PAYOUT_BATCH
 
 EXPECTED = {
     PARTNER: {
@@ -33,6 +33,11 @@ EXPECTED = {
         ("send", "approved"): "sent",
         ("mark_paid", "sent"): "paid",
         ("mark_failed", "sent"): "failed",
+        ("cancel", "draft"): "canceled",
+    },
+    PAYOUT_BATCH: {
+        ("approve", "draft"): "approved",
+        ("complete", "approved"): "completed",
         ("cancel", "draft"): "canceled",
     },
 }

@@ -53,4 +53,6 @@ def inject_permissions():
 
 
 from . import views  # noqa: E402,F401
-from . import fraud, integrations, jobs, partners, settings, staff, webhooks  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    fraud, integrations, jobs, ledger, partners, payouts, reports, settings, staff, webhooks,
+)

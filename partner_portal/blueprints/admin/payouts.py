@@ -1,0 +1,190 @@
+"""Payout batches: create, review (exclude/include), approve, export, settle."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+
+from ...extensions import db
+from ...jobs.payouts import create_batch_once
+from ...models.base import utcnow
+from ...services import audit, payout_exports, payouts
+from ...services.errors import DomainError, NotFound
+from ...services.locking import begin_write
+from ...services.permissions import PAY
+from ...services.program import get_program, program_zone
+from ..forms import ConfirmForm, apply_error
+from . import bp, requires
+from .payout_forms import BatchSentForm, CreateBatchForm, ReasonForm, ReferenceForm
+from .views import actor
+
+PER_PAGE = 25
+
+
+def _batch_or_404(batch_id: int):
+    try:
+        return payouts.get_batch(batch_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/payouts")
+def payouts_index():
+    page = max(request.args.get("page", 1, type=int), 1)
+    batches = payouts.list_batches(limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+    form = CreateBatchForm(formdata=None, cutoff=utcnow().astimezone(program_zone()).date())
+    return render_template("admin/payouts/index.html", batches=batches[:PER_PAGE], page=page,
+                           has_next=len(batches) > PER_PAGE, form=form)
+
+
+@bp.route("/payouts/batches", methods=["POST"])
+@requires(PAY)
+def payouts_create():
+    form = CreateBatchForm()
+    if form.validate_on_submit():
+        try:
+            batch, created = create_batch_once(form.cutoff.data, actor=actor(), now=utcnow())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            if created:
+                flash(f"Drafted payout batch #{batch.id}: review it, then approve.", "success")
+            else:
+                flash(f"A batch for {batch.cutoff.isoformat()} already exists; here it is.", "info")
+            return redirect(url_for("admin.payout_batch", batch_id=batch.id))
+    batches = payouts.list_batches(limit=PER_PAGE)
+    return render_template("admin/payouts/index.html", batches=batches, page=1, has_next=False,
+                           form=form), 400
+
+
+@bp.route("/payouts/batches/<int:batch_id>")
+def payout_batch(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    program = get_program()
+    exports = [(e, e.unavailable(batch, program)) for e in payout_exports.EXPORTERS.values()]
+    return render_template("admin/payouts/batch.html", batch=batch, exports=exports,
+                           confirm=ConfirmForm(), sent_form=BatchSentForm(formdata=None),
+                           reason_form=ReasonForm(formdata=None),
+                           reference_form=ReferenceForm(formdata=None))
+
+
+def _act(batch_id: int, action, success: str):
+    """Run one payout action from a small form, commit, and go back to the batch.
+
+    The action runs in a write transaction of its own, so two people pressing the same
+    button at once take turns and the second gets a clear refusal."""
+    db.session.rollback()
+    begin_write()
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        field = f" ({exc.field.replace('_', ' ')})" if exc.field else ""
+        flash(f"{exc.message}{field}", "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+
+
+@bp.route("/payouts/batches/<int:batch_id>/approve", methods=["POST"])
+@requires(PAY)
+def payout_batch_approve(batch_id: int):
+    _batch_or_404(batch_id)
+    return _act(batch_id, lambda: payouts.approve_batch(batch_id, actor=actor(), now=utcnow()),
+                "Batch approved. Export the payment files, then mark the payouts sent.")
+
+
+@bp.route("/payouts/batches/<int:batch_id>/cancel", methods=["POST"])
+@requires(PAY)
+def payout_batch_cancel(batch_id: int):
+    _batch_or_404(batch_id)
+    return _act(batch_id, lambda: payouts.cancel_batch(batch_id, actor=actor(), now=utcnow()),
+                "Batch canceled. Its commissions are back in the partners' balances.")
+
+
+@bp.route("/payouts/batches/<int:batch_id>/sent", methods=["POST"])
+@requires(PAY)
+def payout_batch_sent(batch_id: int):
+    _batch_or_404(batch_id)
+    form = BatchSentForm()
+    form.validate()
+    return _act(batch_id, lambda: payouts.mark_batch_sent(
+        batch_id, form.method.data or None, form.reference.data, actor=actor(), now=utcnow()),
+        "Payouts marked as sent.")
+
+
+@bp.route("/payouts/batches/<int:batch_id>/export/<name>")
+@requires(PAY)
+def payout_batch_export(batch_id: int, name: str):
+    batch = _batch_or_404(batch_id)
+    if name not in payout_exports.EXPORTERS:
+        abort(404)
+    try:
+        file = payout_exports.get_exporter(name).export(
+            batch, get_program(), today=utcnow().astimezone(program_zone()).date())
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+    audit.record(actor(), "payout_batch.export", "payout_batch", batch.id,
+                 after={"format": name, "payouts": len(file.payouts),
+                        "total": sum(p.amount for p in file.payouts)}, now=utcnow())
+    db.session.commit()
+    return Response(file.content, mimetype=file.mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{file.filename}"',
+        "Cache-Control": "no-store"})
+
+
+def _payout_batch_id(payout_id: int) -> int:
+    try:
+        return payouts.get_payout(payout_id).batch_id
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/payouts/<int:payout_id>/exclude", methods=["POST"])
+@requires(PAY)
+def payout_exclude(payout_id: int):
+    batch_id = _payout_batch_id(payout_id)
+    form = ReasonForm()
+    return _act(batch_id, lambda: payouts.set_excluded(
+        payout_id, True, reason=form.reason.data, actor=actor(), now=utcnow()),
+        "Payout left out of the batch.")
+
+
+@bp.route("/payouts/<int:payout_id>/include", methods=["POST"])
+@requires(PAY)
+def payout_include(payout_id: int):
+    batch_id = _payout_batch_id(payout_id)
+    return _act(batch_id, lambda: payouts.set_excluded(payout_id, False, actor=actor(),
+                                                       now=utcnow()),
+                "Payout put back in the batch.")
+
+
+@bp.route("/payouts/<int:payout_id>/sent", methods=["POST"])
+@requires(PAY)
+def payout_sent(payout_id: int):
+    batch_id = _payout_batch_id(payout_id)
+    form = ReferenceForm()
+    return _act(batch_id, lambda: payouts.mark_sent(payout_id, form.reference.data,
+                                                    actor=actor(), now=utcnow()),
+                "Payout marked as sent.")
+
+
+@bp.route("/payouts/<int:payout_id>/paid", methods=["POST"])
+@requires(PAY)
+def payout_paid(payout_id: int):
+    batch_id = _payout_batch_id(payout_id)
+    form = ReferenceForm()
+    return _act(batch_id, lambda: payouts.mark_paid(payout_id, form.reference.data,
+                                                    actor=actor(), now=utcnow()),
+                "Payout marked as paid; the partner has been emailed.")
+
+
+@bp.route("/payouts/<int:payout_id>/failed", methods=["POST"])
+@requires(PAY)
+def payout_failed(payout_id: int):
+    batch_id = _payout_batch_id(payout_id)
+    form = ReasonForm()
+    return _act(batch_id, lambda: payouts.mark_failed(
+        payout_id, form.reason.data, reference=form.reference.data, actor=actor(), now=utcnow()),
+        "Payout marked as failed; the amount is back in the partner's balance.")

@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import AuditEntry, Click, Commission, Conversion, Offer, Partner, TrackingLink
+from ..models import AuditEntry, Click, Commission, Conversion, DailyStat, Offer, Partner, TrackingLink
+from .program import program_zone
 
 
 @dataclass
@@ -26,18 +27,19 @@ class AdminOverview:
 
 
 def admin_overview(now: datetime) -> AdminOverview:
-    since = now - timedelta(days=30)
+    """Counts from small tables; traffic and money from the daily rollups only."""
+    since_day = (now.astimezone(program_zone()) - timedelta(days=29)).date()
     by_status = dict(db.session.execute(
         select(Partner.status, func.count()).group_by(Partner.status)).all())
     active_offers = db.session.scalar(select(func.count()).select_from(Offer).where(Offer.status == "active"))
-    clicks = db.session.scalar(select(func.count()).select_from(Click).where(
-        Click.created_at >= since, Click.is_bot.is_(False)))
-    conversions = db.session.scalar(select(func.count()).select_from(Conversion).where(
-        Conversion.created_at >= since, Conversion.status == "attributed"))
+    clicks, conversions = db.session.execute(
+        select(func.coalesce(func.sum(DailyStat.clicks), 0),
+               func.coalesce(func.sum(DailyStat.conversions), 0))
+        .where(DailyStat.day >= since_day)).one()
     revenue = {cur: amt or Decimal(0) for cur, amt in db.session.execute(
-        select(Conversion.currency, func.sum(Conversion.amount - Conversion.refunded_amount))
-        .where(Conversion.created_at >= since, Conversion.status == "attributed")
-        .group_by(Conversion.currency)).all()}
+        select(Offer.currency, func.sum(DailyStat.revenue))
+        .join(Offer, Offer.id == DailyStat.offer_id)
+        .where(DailyStat.day >= since_day).group_by(Offer.currency)).all()}
     commissions = {(status, cur): amt or Decimal(0) for status, cur, amt in db.session.execute(
         select(Commission.status, Commission.currency, func.sum(Commission.amount))
         .group_by(Commission.status, Commission.currency)).all()}

@@ -19,6 +19,10 @@ class Program(db.Model):
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("min_payout >= 0", name="min_payout_non_negative"),
+        CheckConstraint("subaffiliate_share >= 0 AND subaffiliate_share <= 100",
+                        name="subaffiliate_share_range"),
+        CheckConstraint("subaffiliate_levels >= 1 AND subaffiliate_levels <= 5",
+                        name="subaffiliate_levels_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=PROGRAM_ID)
@@ -30,6 +34,10 @@ class Program(db.Model):
     address: Mapped[str | None] = mapped_column(Text)
     brand_color: Mapped[str] = mapped_column(String(7), default="#1f5eff")
     staff_2fa_required: Mapped[bool] = mapped_column(default=False)
+    # Two-tier: a recruiting partner earns this percentage of each recruit's commission,
+    # down this many levels of recruitment (1: only the direct recruiter).
+    subaffiliate_share: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("10"))
+    subaffiliate_levels: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

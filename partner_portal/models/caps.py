@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -71,6 +71,11 @@ class Cap(db.Model):
         return f"<Cap {self.id} {self.metric}/{self.period} {self.scope} {self.limit_value}>"
 
 
+# Counters are integers, so they add up exactly on every database: a count for the
+# conversions and clicks metrics, ten-thousandths of the currency for the commission metric.
+UNITS_PER_MONEY = 10_000
+
+
 class CapUsage(db.Model):
     """What a cap has used in one period. ``partner_key`` is the partner for per-partner
     caps and 0 for shared ones; ``alert_level`` is the last alert sent (0, 80 or 100)."""
@@ -86,7 +91,7 @@ class CapUsage(db.Model):
     cap_id: Mapped[int] = mapped_column(ForeignKey("caps.id", ondelete="CASCADE"))
     period_key: Mapped[str] = mapped_column(String(10))
     partner_key: Mapped[int] = mapped_column(default=0)
-    used: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    used: Mapped[int] = mapped_column(BigInteger, default=0)
     alert_level: Mapped[int] = mapped_column(default=0)
     period_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)

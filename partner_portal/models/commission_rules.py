@@ -4,13 +4,11 @@ the per-partner volume counters that volume tiers and milestones read."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
-
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import MONEY, UTCDateTime, utcnow
+from .base import UTCDateTime, utcnow
 
 RULE_SCOPES = ("offer", "group", "partner")
 RULE_KINDS = ("flat", "percent", "tiered", "recurring", "time_decay", "milestone")
@@ -69,7 +67,8 @@ class PartnerVolume(db.Model):
     """How many conversions (and how much sale amount) a partner has brought an offer in a
     period: ``period_key`` is a calendar month in the program's zone (``2026-03``) or
     ``all`` for lifetime. Updated with atomic ``UPDATE … RETURNING`` so each conversion
-    gets its exact position, however many arrive at once."""
+    gets its exact position, however many arrive at once. The amount is kept in
+    ten-thousandths of the currency, as an integer, so it adds up exactly everywhere."""
 
     __tablename__ = "partner_volumes"
     __table_args__ = (
@@ -83,4 +82,4 @@ class PartnerVolume(db.Model):
     event: Mapped[str] = mapped_column(String(16))
     period_key: Mapped[str] = mapped_column(String(10))
     conversions: Mapped[int] = mapped_column(default=0)
-    amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    amount_units: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -28,7 +28,8 @@ from ..models import (
 from . import audit
 from .applications import new_partner_ref
 from .clickids import codec_for
-from .commissions import default_quote
+from .commission_engine import OfferDefault, quote
+from .commission_rules import Context
 from .passwords import hash_password
 from .program import get_program
 
@@ -303,7 +304,7 @@ def _seed_events(rng, links, offers, days, now, result) -> None:
         conv = Conversion(**row)
         db.session.add(conv)
         offer = extra["offer"]
-        quote = default_quote(offer, conv.amount, conv.currency)
+        q = quote([], OfferDefault.of(offer), Context(conv.event, conv.amount, conv.currency))
         age = now - conv.created_at
         payable_at = conv.created_at + timedelta(days=offer.hold_days)
         roll = rng.random()
@@ -317,8 +318,8 @@ def _seed_events(rng, links, offers, days, now, result) -> None:
             status, reason = "pending", None
         db.session.add(Commission(
             partner_id=conv.partner_id, offer_id=offer.id, conversion=conv, kind="conversion",
-            amount=quote.amount, currency=conv.currency, status=status, status_reason=reason,
-            explanation=quote.explanation, created_at=conv.created_at, payable_at=payable_at,
+            amount=q.amount, currency=conv.currency, status=status, status_reason=reason,
+            explanation=q.explanation, created_at=conv.created_at, payable_at=payable_at,
             approved_at=payable_at if status == "approved" else None))
     db.session.flush()
     result.add("conversions", len(conversions))

@@ -36,3 +36,10 @@ def password_reset(user, reset_url: str, valid_minutes: int) -> Mail:
 def staff_invited(user, set_password_url: str, valid_minutes: int) -> Mail:
     return _queue(user.email, "staff_invited", "you have been invited", user=user,
                   set_password_url=set_password_url, valid_minutes=valid_minutes)
+
+
+def cap_alert(user, *, cap, offer, partner, level: int, used: str, limit: str, what: str) -> Mail:
+    subject = (f"cap reached on {offer.name}" if level >= 100
+               else f"cap at {level}% on {offer.name}")
+    return _queue(user.email, "cap_alert", subject, user=user, cap=cap, offer=offer,
+                  partner=partner, level=level, used=used, limit=limit, what=what)

@@ -14,6 +14,8 @@ from .models.base import utcnow
 
 users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
+commissions_cli = AppGroup("commissions", help="Commissions.")
+caps_cli = AppGroup("caps", help="Offer caps.")
 
 
 @users_cli.command("create-admin")
@@ -52,6 +54,32 @@ def demo_seed(days: int, quiet: bool) -> None:
     click.echo(result.summary())
 
 
+@commissions_cli.command("approve-due")
+def commissions_approve_due() -> None:
+    """Approve pending commissions whose hold period is over (safe to run again)."""
+    from .services import commissions
+    from .services.locking import begin_write
+
+    begin_write()
+    done = commissions.approve_due(utcnow())
+    db.session.commit()
+    click.echo(f"Approved {done} commission{'s' if done != 1 else ''}.")
+
+
+@caps_cli.command("alerts")
+def caps_alerts() -> None:
+    """Email managers about caps at 80 % or 100 % not yet alerted (safe to run again)."""
+    from .services import cap_alerts
+    from .services.locking import begin_write
+
+    begin_write()
+    sent = cap_alerts.scan(utcnow())
+    db.session.commit()
+    click.echo(f"Sent {sent} cap alert{'s' if sent != 1 else ''}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(commissions_cli)
+    app.cli.add_command(caps_cli)

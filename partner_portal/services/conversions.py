@@ -241,8 +241,8 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
         if refund > remaining:
             raise ValidationError(f"Only {format_money(remaining, conversion.currency)} of this "
                                   "order is left to refund.", field="amount")
-    before = {"refunded_amount": conversion.refunded_amount}
-    conversion.refunded_amount = conversion.refunded_amount + refund
+    before = {"refunded_amount": round_money(conversion.refunded_amount, conversion.currency)}
+    conversion.refunded_amount = round_money(conversion.refunded_amount + refund, conversion.currency)
     conversion.refunded_at = conversion.refunded_at or now
     result = RefundResult(conversion, refund)
     originals = db.session.scalars(

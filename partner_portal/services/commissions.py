@@ -2,8 +2,9 @@
 approval of commissions whose hold period is over. Every decision is audited.
 
 Adjustments (negative amounts made by refunds) follow the commission they adjust while it
-is undecided: approving a commission approves its pending adjustments, rejecting it
-rejects them. They are never decided on their own.
+is undecided: they share its status (pending or on hold) and move with it — approved,
+rejected, held or released together. They are never decided on their own, so the sums per
+status always match the commissions in that status.
 """
 
 from __future__ import annotations
@@ -33,16 +34,18 @@ def _locked(commission_id: int) -> Commission:
     return commission
 
 
-def pending_adjustments(commission: Commission) -> list[Commission]:
+def open_adjustments(commission: Commission, status: str) -> list[Commission]:
+    """The adjustments of ``commission`` still in ``status`` (pending or hold)."""
     return list(db.session.scalars(
         select(Commission).where(Commission.reverses_id == commission.id,
                                  Commission.kind == "adjustment",
-                                 Commission.status == "pending")
+                                 Commission.status == status)
         .order_by(Commission.id)))
 
 
-def apply_action(commission: Commission, action: str, *, reason: str | None, actor: audit.Actor,
-          now: datetime, note: str | None = None) -> None:
+def apply_action(commission: Commission, action: str, *, reason: str | None,
+                 actor: audit.Actor, now: datetime, note: str | None = None) -> None:
+    """Move one commission along the lifecycle, audited; its open adjustments move too."""
     before, after = COMMISSION.apply(commission, action)
     if action == "approve":
         commission.approved_at = now
@@ -53,10 +56,10 @@ def apply_action(commission: Commission, action: str, *, reason: str | None, act
     audit.record(actor, f"commission.{action}", "commission", commission.id,
                  before={"status": before}, after={"status": after, "amount": commission.amount},
                  note=note or reason, now=now)
-    if action in ("approve", "reject"):
-        for adjustment in pending_adjustments(commission):
+    if before in ("pending", "hold"):
+        for adjustment in open_adjustments(commission, before):
             apply_action(adjustment, action, reason=reason, actor=actor, now=now,
-                  note=f"follows commission {commission.id}")
+                         note=f"follows commission {commission.id}")
 
 
 def decide(commission_id: int, action: str, *, reason: str | None = None,

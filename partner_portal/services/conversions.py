@@ -222,7 +222,8 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
     """Refund all (``amount`` None) or part of a conversion. History is never edited:
     pending commissions that come to nothing are rejected; otherwise a negative adjustment
     brings each commission to its share of what is left of the sale — approved at once
-    for approved or paid commissions, pending alongside a pending one. Bonuses are kept."""
+    for approved or paid commissions, otherwise in the commission's own status (pending or
+    on hold), moving with it. Bonuses are kept."""
     ensure_write()
     conversion = db.session.scalar(
         select(Conversion).where(Conversion.offer_id == offer_id, Conversion.order_id == order_id)
@@ -256,7 +257,8 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
             continue
         target = _net_target(original, conversion)
         if original.status in ("pending", "hold") and target == 0:
-            apply_action(original, "reject", reason="Order refunded.", actor=actor, now=now, note=note)
+            apply_action(original, "reject", reason="Order refunded.", actor=actor, now=now,
+                         note=note)
             result.rejected.append(original)
             continue
         adjustments = db.session.scalars(select(Commission.amount).where(
@@ -269,7 +271,7 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
             partner_id=original.partner_id, offer_id=original.offer_id,
             conversion_id=conversion.id, reverses_id=original.id, kind="adjustment",
             amount=delta, currency=original.currency,
-            status="approved" if settled else "pending", created_at=now,
+            status="approved" if settled else original.status, created_at=now,
             payable_at=now if settled else original.payable_at,
             approved_at=now if settled else None,
             explanation=(f"{note}: {format_money(delta, original.currency)} to bring commission "

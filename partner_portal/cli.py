@@ -48,7 +48,9 @@ def create_admin(email: str, role: str, name: str, password_stdin: bool) -> None
 def demo_seed(days: int, quiet: bool) -> None:
     """Fill the database with a believable demo program (safe to run again)."""
     from .services import demo
+    from .services.locking import begin_write
 
+    begin_write()
     result = demo.seed(days=days, now=utcnow(), progress=None if quiet else click.echo)
     db.session.commit()
     click.echo(result.summary())

@@ -48,6 +48,9 @@ def main() -> None:
     app = create_app("development", WTF_CSRF_ENABLED=True)
     with app.app_context():
         upgrade()
+        from partner_portal.services.locking import begin_write
+
+        begin_write()
         demo.seed(days=90, now=utcnow())
         db.session.commit()
 

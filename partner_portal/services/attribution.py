@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Click, Conversion, Offer, Partner
@@ -24,6 +24,8 @@ from . import coupons
 from .clickids import ClickIdCodec, InvalidClickId
 from .offers import cookie_window, group_allowed
 from .periods import days_after
+
+_CLICK_BY_TOKEN = select(Click.__table__.c.id).where(Click.__table__.c.token == bindparam("t"))
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def _touches(offer: Offer, *, click_token, partner_id, clicked_at, coupon_code, 
         if claims is not None and claims.offer_id != offer.id:
             reasons.append("the click_id belongs to another offer")
         elif claims is not None:
-            row_id = db.session.scalar(select(Click.id).where(Click.token == click_token))
+            row_id = db.session.execute(_CLICK_BY_TOKEN, {"t": click_token}).scalar()
             touches.append(Touch(claims.partner_id, "click", claims.clicked_at, row_id))
     if partner_id is not None:
         touches.append(Touch(partner_id, "partner", clicked_at))
@@ -84,6 +86,8 @@ def _touches(offer: Offer, *, click_token, partner_id, clicked_at, coupon_code, 
             .order_by(Conversion.occurred_at, Conversion.id).limit(1)).first()
         if first is not None and first.partner_id is not None:
             touches.append(Touch(first.partner_id, "customer", None))
+        else:
+            reasons.append(f"no attributed sale on this offer for customer {customer_id}")
     return touches
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Cap, CapUsage
@@ -72,14 +72,16 @@ def applies(cap: Cap, partner_id: int | None, group_id: int | None) -> bool:
     return partner_id is not None and (cap.partner_id is None or cap.partner_id == partner_id)
 
 
+_ACTIVE = (select(Cap).where(Cap.offer_id == bindparam("offer"), Cap.is_active.is_(True))
+           .order_by(Cap.id))
+
+
 def active_caps(offer_id: int, partner_id: int | None, group_id: int | None,
                 metrics: tuple[str, ...]) -> list[Cap]:
     """The caps that count this partner's traffic on the offer, in id order (the lock
     order, so concurrent writers never deadlock)."""
-    caps = db.session.scalars(
-        select(Cap).where(Cap.offer_id == offer_id, Cap.is_active.is_(True),
-                          Cap.metric.in_(metrics)).order_by(Cap.id))
-    return [c for c in caps if applies(c, partner_id, group_id)]
+    return [c for c in db.session.scalars(_ACTIVE, {"offer": offer_id})
+            if c.metric in metrics and applies(c, partner_id, group_id)]
 
 
 def _take(cap: Cap, pkey: int, units: int, at: datetime, zone: ZoneInfo, *, enforce: bool):
@@ -88,10 +90,9 @@ def _take(cap: Cap, pkey: int, units: int, at: datetime, zone: ZoneInfo, *, enfo
     or None."""
     key = period_key(cap.period, at, zone)
     start, end = period_bounds(cap.period, at, zone)
-    where = (CapUsage.used + units <= limit_units(cap)) if enforce else None
     return bump(CapUsage, {"cap_id": cap.id, "period_key": key, "partner_key": pkey},
-                {"used": CapUsage.used + units}, (CapUsage.id, CapUsage.used, CapUsage.alert_level),
-                where=where,
+                {"used": units}, ("id", "used", "alert_level"),
+                limit=("used", limit_units(cap)) if enforce else None,
                 create={"used": 0, "alert_level": 0, "period_start": start, "period_end": end})
 
 
@@ -111,7 +112,7 @@ class Taken:
 
 def _give_back(taken: Taken) -> None:
     for _cap, _pkey, usage_id, units, _used, _level in reversed(taken.entries):
-        bump(CapUsage, {"id": usage_id}, {"used": CapUsage.used - units}, (CapUsage.id,))
+        bump(CapUsage, {"id": usage_id}, {"used": -units}, ("id",))
     taken.entries.clear()
 
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from ..extensions import db
 from ..models import CommissionRule, Offer, Partner
@@ -180,18 +180,19 @@ def tier2_shares(base: Decimal, currency: str, share_percent: Decimal, recruit_n
 
 # --- reading the rules and the recruitment chain -------------------------------------
 
+_RULES = (select(CommissionRule)
+          .where(CommissionRule.offer_id == bindparam("offer"), CommissionRule.is_active.is_(True),
+                 or_(CommissionRule.scope == "offer",
+                     and_(CommissionRule.scope == "partner", CommissionRule.partner_id == bindparam("partner")),
+                     and_(CommissionRule.scope == "group", CommissionRule.group_id == bindparam("group"))))
+          .order_by(CommissionRule.position, CommissionRule.id))
+
+
 def load_rules(offer_id: int, partner: Partner | None) -> list[RuleSpec]:
     """The active rules of ``offer_id`` that could apply to ``partner``, in order."""
-    who = [CommissionRule.scope == "offer"]
-    if partner is not None:
-        who.append((CommissionRule.scope == "partner") & (CommissionRule.partner_id == partner.id))
-        if partner.group_id is not None:
-            who.append((CommissionRule.scope == "group") & (CommissionRule.group_id == partner.group_id))
-    rules = db.session.scalars(
-        select(CommissionRule)
-        .where(CommissionRule.offer_id == offer_id, CommissionRule.is_active.is_(True), or_(*who))
-        .order_by(CommissionRule.position, CommissionRule.id))
-    return [RuleSpec.of(rule) for rule in rules]
+    params = {"offer": offer_id, "partner": partner.id if partner else -1,
+              "group": partner.group_id if partner and partner.group_id is not None else -1}
+    return [RuleSpec.of(rule) for rule in db.session.scalars(_RULES, params)]
 
 
 def recruiters(partner: Partner, levels: int) -> list[Partner]:

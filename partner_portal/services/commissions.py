@@ -44,8 +44,10 @@ def open_adjustments(commission: Commission, status: str) -> list[Commission]:
 
 
 def apply_action(commission: Commission, action: str, *, reason: str | None,
-                 actor: audit.Actor, now: datetime, note: str | None = None) -> None:
-    """Move one commission along the lifecycle, audited; its open adjustments move too."""
+                 actor: audit.Actor, now: datetime, note: str | None = None,
+                 adjustments: list[Commission] | None = None, flush: bool = True) -> None:
+    """Move one commission along the lifecycle, audited; its open adjustments move too
+    (``adjustments``: already loaded by a batch, else read here)."""
     before, after = COMMISSION.apply(commission, action)
     if action == "approve":
         commission.approved_at = now
@@ -55,11 +57,13 @@ def apply_action(commission: Commission, action: str, *, reason: str | None,
         commission.status_reason = None
     audit.record(actor, f"commission.{action}", "commission", commission.id,
                  before={"status": before}, after={"status": after, "amount": commission.amount},
-                 note=note or reason, now=now)
+                 note=note or reason, now=now, flush=flush)
     if before in ("pending", "hold"):
-        for adjustment in open_adjustments(commission, before):
+        if adjustments is None:
+            adjustments = open_adjustments(commission, before)
+        for adjustment in adjustments:
             apply_action(adjustment, action, reason=reason, actor=actor, now=now,
-                         note=f"follows commission {commission.id}")
+                         note=f"follows commission {commission.id}", adjustments=[], flush=flush)
 
 
 def decide(commission_id: int, action: str, *, reason: str | None = None,
@@ -94,9 +98,16 @@ def approve_due(now: datetime, *, actor: audit.Actor = SYSTEM, batch: int = 500)
             .order_by(Commission.id).limit(batch).with_for_update(skip_locked=True)))
         if not rows:
             return done
+        open_by_original: dict[int, list[Commission]] = {}
+        for adjustment in db.session.scalars(select(Commission).where(
+                Commission.reverses_id.in_([c.id for c in rows]),
+                Commission.kind == "adjustment", Commission.status == "pending")
+                .order_by(Commission.id)):
+            open_by_original.setdefault(adjustment.reverses_id, []).append(adjustment)
         for commission in rows:
             apply_action(commission, "approve", reason=None, actor=actor, now=now,
-                  note="hold period over")
+                         note="hold period over", adjustments=open_by_original.get(commission.id, []),
+                         flush=False)
             done += 1
         db.session.flush()
 

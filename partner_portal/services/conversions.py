@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -79,14 +79,20 @@ def _aware(value: datetime | None, field_name: str) -> datetime | None:
     return value
 
 
+# Built once: this sits on the conversion path.
+_FIND = select(Conversion.__table__.c.id).where(Conversion.__table__.c.offer_id == bindparam("o"),
+                                                Conversion.__table__.c.order_id == bindparam("r"))
+
+
 def find(offer_id: int, order_id: str) -> Conversion | None:
-    return db.session.scalar(select(Conversion).where(Conversion.offer_id == offer_id,
-                                                      Conversion.order_id == order_id))
+    conversion_id = db.session.execute(_FIND, {"o": offer_id, "r": order_id}).scalar()
+    return None if conversion_id is None else db.session.get(Conversion, conversion_id)
 
 
 def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime,
-                      codec=None) -> RecordResult:
-    """Record a conversion once, attribute it, apply caps and compute its commissions."""
+                      codec=None, alert: bool = True) -> RecordResult:
+    """Record a conversion once, attribute it, apply caps and compute its commissions.
+    ``alert=False`` (an import of past conversions) sends no cap alerts."""
     ensure_write()
     offer = db.session.get(Offer, inp.offer_id) if isinstance(inp.offer_id, int) else None
     if offer is None:
@@ -122,18 +128,24 @@ def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime
         amount=amount, refunded_amount=Decimal(0), currency=currency, customer_id=customer_id,
         status="attributed" if att.partner else "unattributed", status_reason=att.reason,
         attributed_via=att.via, occurred_at=occurred_at, created_at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(conversion)
-            db.session.flush()
-    except IntegrityError:
-        existing = find(offer.id, order_id)
-        if existing is None:
-            raise
-        return RecordResult(existing, False)
+    if db.session.get_bind().dialect.name == "sqlite":
+        # BEGIN IMMEDIATE holds the write lock: nobody can have inserted it since the check.
+        db.session.add(conversion)
+        db.session.flush()
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(conversion)
+                db.session.flush()
+        except IntegrityError:
+            existing = find(offer.id, order_id)
+            if existing is None:
+                raise
+            return RecordResult(existing, False)
     if att.partner is None:
         return RecordResult(conversion, True)
-    return RecordResult(conversion, True, _pay(conversion, offer, att, actor=actor, now=now))
+    return RecordResult(conversion, True, _pay(conversion, offer, att, actor=actor, now=now,
+                                               alert=alert))
 
 
 def _months_since_first(conversion: Conversion, zone) -> int | None:
@@ -149,8 +161,8 @@ def _months_since_first(conversion: Conversion, zone) -> int | None:
     return None if first is None else whole_months_between(first, conversion.occurred_at, zone)
 
 
-def _pay(conversion: Conversion, offer: Offer, att, *, actor: audit.Actor,
-         now: datetime) -> list[Commission]:
+def _pay(conversion: Conversion, offer: Offer, att, *, actor: audit.Actor, now: datetime,
+         alert: bool) -> list[Commission]:
     partner, zone, program = att.partner, program_zone(), get_program()
     position = volume.take(partner.id, offer.id, conversion.event, conversion.amount,
                            conversion.occurred_at, zone)
@@ -175,7 +187,8 @@ def _pay(conversion: Conversion, offer: Offer, att, *, actor: audit.Actor,
                      note=conversion.status_reason, now=now)
         return []
     rows = _commissions(conversion, offer, plan, now)
-    cap_alerts.alert_if_crossed(taken, now)
+    if alert:
+        cap_alerts.alert_if_crossed(taken, now)
     return rows
 
 

@@ -42,11 +42,8 @@ def from_units(units: int) -> Decimal:
 
 def _bump(partner_id: int, offer_id: int, event: str, key: str, count: int, units: int):
     key_cols = {"partner_id": partner_id, "offer_id": offer_id, "event": event, "period_key": key}
-    return bump(PartnerVolume, key_cols,
-                {"conversions": PartnerVolume.conversions + count,
-                 "amount_units": PartnerVolume.amount_units + units},
-                (PartnerVolume.conversions, PartnerVolume.amount_units),
-                create={"conversions": 0, "amount_units": 0})
+    return bump(PartnerVolume, key_cols, {"conversions": count, "amount_units": units},
+                ("conversions", "amount_units"), create={"conversions": 0, "amount_units": 0})
 
 
 def take(partner_id: int, offer_id: int, event: str, amount: Decimal, at: datetime,

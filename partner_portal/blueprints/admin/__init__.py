@@ -53,3 +53,4 @@ def inject_permissions():
 
 
 from . import views  # noqa: E402,F401
+from . import commissions, offers, referrals, rules, simulator  # noqa: E402,F401

@@ -1,0 +1,68 @@
+"""Forms for the commissions list, decisions, the simulator, two-tier settings and coupons."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from ...models.commissions import COMMISSION_KINDS, COMMISSION_STATUSES
+from .offer_forms import EVENT_CHOICES
+
+
+class GetForm(FlaskForm):
+    """A form read from the query string (filters, the simulator): no CSRF token needed,
+    as it changes nothing."""
+
+    class Meta:
+        csrf = False
+
+
+class CommissionFilterForm(GetForm):
+    status = SelectField("Status", choices=[("", "Any status")] + [(s, s.capitalize())
+                                                                   for s in COMMISSION_STATUSES],
+                         validators=[Optional()])
+    kind = SelectField("Kind", choices=[("", "Any kind")] + [(k, {"tier2": "Two-tier share"}.get(
+        k, k.capitalize())) for k in COMMISSION_KINDS], validators=[Optional()])
+    partner = StringField("Partner", validators=[Optional(), Length(max=254)],
+                          description="Email or reference")
+    offer = SelectField("Offer", coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])
+
+
+class DecideForm(FlaskForm):
+    action = StringField("Action")  # set by the button pressed
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)],
+                         description="Required to reject or hold; the partner sees it.")
+
+
+class SimulatorForm(GetForm):
+    partner = StringField("Partner", validators=[Length(max=254)],
+                          description="Email or reference")
+    offer = SelectField("Offer", coerce=lambda v: int(v) if v else None)
+    event = SelectField("Event", choices=EVENT_CHOICES)
+    amount = StringField("Sale amount", description="In the offer's currency.")
+    days = StringField("Days after the click", validators=[Optional()],
+                       description="Whole days; empty for a coupon or direct referral.")
+    months = StringField("Months since the first sale", validators=[Optional()],
+                         description="Renewals only.")
+
+
+class TwoTierForm(FlaskForm):
+    subaffiliate_share = StringField("Recruiter's share (%)",
+                                     description="Of each recruit's commission. 0 switches "
+                                                 "two-tier off.")
+    subaffiliate_levels = SelectField("Levels paid", choices=[
+        ("1", "1 — the direct recruiter only"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")])
+
+
+class CouponForm(FlaskForm):
+    partner = StringField("Partner", validators=[Length(max=254)], description="Email or reference")
+    code = StringField("Code", validators=[Optional(), Length(max=32)],
+                       description="Letters, digits, - and _. Empty: one is made from the "
+                                   "partner's name.")
+    discount = StringField("Customer's discount", validators=[Length(max=200)],
+                           description="What the referred customer gets, e.g. 10% off the first order.")
+    offer = SelectField("Works on", coerce=lambda v: int(v) if v else None,
+                        validators=[Optional()])

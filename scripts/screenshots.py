@@ -25,6 +25,15 @@ PAGES = [
     ("apply", None, "/apply"),
     ("admin-overview", "owner@demo.test", "/admin/"),
     ("partner-dashboard", "partner@demo.test", "/partner/"),
+    ("offers", "manager@demo.test", "/admin/offers"),
+    ("offer-editor", "manager@demo.test", "/admin/offers/1/edit"),
+    ("commission-structure", "manager@demo.test", "/admin/offers/1/rules"),
+    ("rule-editor", "manager@demo.test", "/admin/offers/1/rules/1/edit"),
+    ("caps", "manager@demo.test", "/admin/offers/1/caps"),
+    ("simulator", "manager@demo.test",
+     "/admin/commissions/simulator?partner=partner%40demo.test&offer=1&event=sale&amount=120.00&days=12"),
+    ("commissions", "manager@demo.test", "/admin/commissions"),
+    ("partner-offers", "partner@demo.test", "/partner/offers"),
 ]
 
 

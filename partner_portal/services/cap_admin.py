@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -122,8 +123,7 @@ class Usage:
     limit: int
     label: str  # "7 of 10" or "$70.00 of $100.00"
     who: str | None  # the partner, for per-partner caps
-    period_start: datetime | None
-    period_end: datetime | None
+    period_label: str
 
     @property
     def percent(self) -> int:
@@ -141,12 +141,25 @@ class Usage:
         return "full" if self.used >= self.limit else "high" if self.percent >= 80 else "ok"
 
 
+def period_label(period: str, now: datetime, zone: ZoneInfo) -> str:
+    """The period holding ``now`` in the program's words: "November 2026", "Nov 23 – Nov 29,
+    2026", "Mon Nov 23, 2026" or "lifetime"."""
+    start, end = period_bounds(period, now, zone)
+    if start is None:
+        return "lifetime"
+    start, last = start.astimezone(zone), (end - timedelta(seconds=1)).astimezone(zone)
+    if period == "month":
+        return start.strftime("%B %Y")
+    if period == "day":
+        return start.strftime("%a %b %d, %Y")
+    return f"{start:%b %d} – {last:%b %d, %Y}"
+
+
 def _usage(cap: Cap, used: int, who: str | None, now: datetime, zone) -> Usage:
     limit = limit_units(cap)
     currency = cap.offer.currency
-    start, end = period_bounds(cap.period, now, zone)
     return Usage(cap, used, limit, f"{describe_amount(cap, used, currency)} of "
-                 f"{describe_amount(cap, limit, currency)}", who, start, end)
+                 f"{describe_amount(cap, limit, currency)}", who, period_label(cap.period, now, zone))
 
 
 def usage(cap: Cap, now: datetime, *, top: int = 5) -> list[Usage]:

@@ -112,9 +112,9 @@ class CapForm(FlaskForm):
                                               "lifetime": "Lifetime"}[p]) for p in CAP_PERIODS],
                          description="In the program's time zone.")
     limit = StringField("Limit", description="A number of conversions or clicks, or an amount.")
-    scope = SelectField("Counting", choices=[("offer", "Everyone on the offer together"),
-                                             ("offer_partner", "Each partner separately, or one partner"),
-                                             ("group", "One group's partners together")])
+    scope = SelectField("Counting", choices=[("offer", "All partners together"),
+                                             ("offer_partner", "Each partner (or one partner)"),
+                                             ("group", "One group together")])
     group_id = SelectField("Group", coerce=int, validators=[Optional()])
     partner = StringField("Partner (optional)", validators=[Optional(), Length(max=254)],
                           description="Email or reference; empty: every partner has their own count.")

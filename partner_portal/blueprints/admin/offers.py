@@ -11,10 +11,17 @@ from ...models.base import utcnow
 from ...services import cap_admin, caps as cap_service, offers as offer_service
 from ...services.commission_rules.base import fmt_number
 from ...services.errors import DomainError, NotFound
+from ...services.program import program_zone
 from ..forms import ConfirmForm, apply_error
 from . import bp
 from .offer_forms import CapForm, offer_form
 from .views import actor
+
+
+@bp.app_template_filter("plain_number")
+def plain_number(value) -> str:
+    """10.0000 → "10", 12.5000 → "12.5": rates as people write them."""
+    return fmt_number(value)
 
 
 @bp.app_template_filter("cap_text")
@@ -42,7 +49,7 @@ def offers():
     cap_counts = dict(db.session.execute(select(Cap.offer_id, func.count())
                                          .group_by(Cap.offer_id)).all())
     return render_template("admin/offers/list.html", offers=rows, rule_counts=rule_counts,
-                           cap_counts=cap_counts, confirm=ConfirmForm(), fmt_number=fmt_number)
+                           cap_counts=cap_counts, confirm=ConfirmForm())
 
 
 def _input(form, groups) -> offer_service.OfferInput:
@@ -167,7 +174,9 @@ def offer_caps(offer_id: int):
                 return redirect(url_for("admin.offer_caps", offer_id=offer.id))
         status = 422
     now = utcnow()
-    caps = [(cap, cap_admin.usage(cap, now)) for cap in cap_admin.caps_of(offer.id)]
+    zone = program_zone()
+    caps = [(cap, cap_admin.usage(cap, now), cap_admin.period_label(cap.period, now, zone))
+            for cap in cap_admin.caps_of(offer.id)]
     return render_template("admin/offers/caps.html", offer=offer, caps=caps, form=form,
                            confirm=ConfirmForm()), status
 

@@ -7,7 +7,9 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from ...models.commissions import COMMISSION_KINDS, COMMISSION_STATUSES
-from .offer_forms import EVENT_CHOICES
+from .offer_forms import EVENT_CHOICES, options
+
+KIND_LABELS = {"tier2": "Two-tier share"}
 
 
 class GetForm(FlaskForm):
@@ -19,11 +21,10 @@ class GetForm(FlaskForm):
 
 
 class CommissionFilterForm(GetForm):
-    status = SelectField("Status", choices=[("", "Any status")] + [(s, s.capitalize())
-                                                                   for s in COMMISSION_STATUSES],
-                         validators=[Optional()])
-    kind = SelectField("Kind", choices=[("", "Any kind")] + [(k, {"tier2": "Two-tier share"}.get(
-        k, k.capitalize())) for k in COMMISSION_KINDS], validators=[Optional()])
+    status = SelectField("Status", validators=[Optional()], choices=options(
+        [("", "Any status")] + [(s, s.capitalize()) for s in COMMISSION_STATUSES]))
+    kind = SelectField("Kind", validators=[Optional()], choices=options(
+        [("", "Any kind")] + [(k, KIND_LABELS.get(k, k.capitalize())) for k in COMMISSION_KINDS]))
     partner = StringField("Partner", validators=[Optional(), Length(max=254)],
                           description="Email or reference")
     offer = SelectField("Offer", coerce=lambda v: int(v) if v else None, validators=[Optional()])
@@ -41,7 +42,7 @@ class SimulatorForm(GetForm):
     partner = StringField("Partner", validators=[Length(max=254)],
                           description="Email or reference")
     offer = SelectField("Offer", coerce=lambda v: int(v) if v else None)
-    event = SelectField("Event", choices=EVENT_CHOICES)
+    event = SelectField("Event", choices=options(EVENT_CHOICES))
     amount = StringField("Sale amount", description="In the offer's currency.")
     days = StringField("Days after the click", validators=[Optional()],
                        description="Whole days; empty for a coupon or direct referral.")
@@ -53,8 +54,8 @@ class TwoTierForm(FlaskForm):
     subaffiliate_share = StringField("Recruiter's share (%)",
                                      description="Of each recruit's commission. 0 switches "
                                                  "two-tier off.")
-    subaffiliate_levels = SelectField("Levels paid", choices=[
-        ("1", "1 — the direct recruiter only"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")])
+    subaffiliate_levels = SelectField("Levels paid", choices=options([
+        ("1", "1 — the direct recruiter only"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")]))
 
 
 class CouponForm(FlaskForm):

@@ -18,6 +18,7 @@ from ..csv_export import csv_response
 from ..forms import apply_error
 from . import bp
 from .commission_forms import CommissionFilterForm, DecideForm
+from .offer_forms import options
 from .views import actor
 
 PAGE_SIZE = 50
@@ -25,7 +26,7 @@ PAGE_SIZE = 50
 
 def _offer_choices(blank: str):
     offers = db.session.scalars(select(Offer).order_by(Offer.name))
-    return [("", blank)] + [(o.id, o.name) for o in offers]
+    return options([("", blank)] + [(o.id, o.name) for o in offers])
 
 
 def _local_midnight(day) -> datetime:

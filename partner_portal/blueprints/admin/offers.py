@@ -14,7 +14,7 @@ from ...services.errors import DomainError, NotFound
 from ...services.program import program_zone
 from ..forms import ConfirmForm, apply_error
 from . import bp
-from .offer_forms import CapForm, offer_form
+from .offer_forms import CapForm, offer_form, options
 from .views import actor
 
 
@@ -143,7 +143,7 @@ def offer_status(offer_id: int):
 
 def _cap_form(offer: Offer, groups, **kwargs) -> CapForm:
     form = CapForm(**kwargs)
-    form.group_id.choices = [(0, "Choose a group…")] + [(g.id, g.name) for g in groups]
+    form.group_id.choices = options([(0, "Choose a group…")] + [(g.id, g.name) for g in groups])
     return form
 
 

@@ -15,6 +15,7 @@ from ...services.program import get_program
 from ..forms import ConfirmForm, apply_error
 from . import bp
 from .commission_forms import CouponForm, TwoTierForm
+from .offer_forms import options
 from .views import actor
 
 
@@ -44,7 +45,7 @@ def two_tier():
 def _coupon_form(**kwargs) -> CouponForm:
     form = CouponForm(**kwargs)
     offers = db.session.scalars(select(Offer).order_by(Offer.name))
-    form.offer.choices = [("", "Every offer")] + [(o.id, o.name) for o in offers]
+    form.offer.choices = options([("", "Every offer")] + [(o.id, o.name) for o in offers])
     return form
 
 

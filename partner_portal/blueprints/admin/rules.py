@@ -13,7 +13,7 @@ from ...services.commission_rules import REGISTRY, get_kind
 from ...services.errors import DomainError, NotFound
 from ..forms import ConfirmForm, apply_error
 from . import bp
-from .offer_forms import RuleForm
+from .offer_forms import RuleForm, options
 from .offers import get_offer
 from .views import actor
 
@@ -21,7 +21,7 @@ from .views import actor
 def _form(**kwargs) -> RuleForm:
     form = RuleForm(**kwargs)
     groups = db.session.scalars(select(PartnerGroup).order_by(PartnerGroup.name))
-    form.group_id.choices = [(0, "Choose a group…")] + [(g.id, g.name) for g in groups]
+    form.group_id.choices = options([(0, "Choose a group…")] + [(g.id, g.name) for g in groups])
     return form
 
 

@@ -14,13 +14,14 @@ from ...services.simulator import simulate
 from ..forms import apply_error
 from . import bp
 from .commission_forms import SimulatorForm
+from .offer_forms import options
 
 
 @bp.route("/commissions/simulator")
 def simulator():
     form = SimulatorForm(request.args)
     offers = list(db.session.scalars(select(Offer).order_by(Offer.name)))
-    form.offer.choices = [(o.id, f"{o.name} ({o.currency})") for o in offers]
+    form.offer.choices = options((o.id, f"{o.name} ({o.currency})") for o in offers)
     result, status = None, 200
     if request.args.get("partner") is not None:
         offer = db.session.get(Offer, form.offer.data) if form.offer.data else None

@@ -151,6 +151,7 @@ def upgrade():
     with op.batch_alter_table('program', schema=None) as batch_op:
         batch_op.add_column(sa.Column('subaffiliate_share', sa.Numeric(precision=18, scale=4), nullable=False, server_default='10'))
         batch_op.add_column(sa.Column('subaffiliate_levels', sa.Integer(), nullable=False, server_default='1'))
+        batch_op.add_column(sa.Column('referral_discount', sa.String(length=200), nullable=False, server_default=''))
         batch_op.create_check_constraint(op.f('ck_program_subaffiliate_share_range'), 'subaffiliate_share >= 0 AND subaffiliate_share <= 100')
         batch_op.create_check_constraint(op.f('ck_program_subaffiliate_levels_range'), 'subaffiliate_levels >= 1 AND subaffiliate_levels <= 5')
 
@@ -160,6 +161,7 @@ def downgrade():
     with op.batch_alter_table('program', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_program_subaffiliate_levels_range'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_program_subaffiliate_share_range'), type_='check')
+        batch_op.drop_column('referral_discount')
         batch_op.drop_column('subaffiliate_levels')
         batch_op.drop_column('subaffiliate_share')
 

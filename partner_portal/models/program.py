@@ -38,6 +38,9 @@ class Program(db.Model):
     # down this many levels of recruitment (1: only the direct recruiter).
     subaffiliate_share: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("10"))
     subaffiliate_levels: Mapped[int] = mapped_column(default=1)
+    # The referred customer's discount on codes partners take themselves (empty: partners
+    # ask the program team for a code).
+    referral_discount: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -74,6 +74,21 @@ def create(partner: Partner, code: str | None, discount: str, *, offer: Offer | 
     return coupon
 
 
+def take_for_partner(partner: Partner, *, actor: audit.Actor, now: datetime) -> CouponCode:
+    """A partner takes their own code, with the program's standard customer discount. One
+    code per partner this way: asking again returns the same code."""
+    from .program import get_program
+
+    discount = get_program().referral_discount
+    if not discount:
+        raise ValidationError("The program hands out codes itself; ask the program team.",
+                              field="code")
+    for coupon in for_partner(partner.id):
+        if coupon.is_active and coupon.offer_id is None and coupon.discount == discount:
+            return coupon
+    return create(partner, None, discount, actor=actor, now=now)
+
+
 def set_active(coupon_id: int, active: bool, *, actor: audit.Actor, now: datetime) -> CouponCode:
     coupon = db.session.get(CouponCode, coupon_id)
     if coupon is None:

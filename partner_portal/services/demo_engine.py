@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import Cap, CommissionRule, Commission, CouponCode, Offer, Partner, PartnerGroup
 from . import audit, cap_admin, commission_plans, commissions, coupons
 from .conversions import ConversionInput, record_conversion, refund_conversion
+from .program import get_program
 
 RULES = {
     "Trailblazer Running Shoes": [
@@ -71,6 +72,7 @@ def configure(offers: list[Offer], partners: list[Partner], manager, now: dateti
             result.add("caps")
     star, *others = [p for p in partners if p.status == "approved"]
     if db.session.scalar(select(func.count()).select_from(CouponCode)) == 0:
+        get_program().referral_discount = "10% off your first order"
         coupons.create(star, "TRAIL-AVA", "10% off your first order", actor=actor, now=now)
         coupons.create(others[2], None, "Free shipping on the first box",
                        offer=next(o for o in offers if o.name == RENEWAL_OFFER), actor=actor, now=now)

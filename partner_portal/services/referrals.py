@@ -1,4 +1,5 @@
-"""Two-tier partners: recruitment links, who recruited whom, and the program's share."""
+"""Two-tier partners (recruitment links, who recruited whom, the program's share) and the
+program's referral settings."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..extensions import db
 from ..models import Partner
 from . import audit
 from .commission_rules.base import parse_decimal, parse_int
+from .errors import ValidationError
 from .program import get_program
 
 MAX_LEVELS = 5
@@ -34,19 +36,26 @@ def recruits(partner: Partner) -> list[Partner]:
                                    .order_by(Partner.created_at)))
 
 
-def update_settings(share: Decimal | str, levels: int | str, *, actor: audit.Actor,
-                    now: datetime) -> None:
+SETTINGS = ["subaffiliate_share", "subaffiliate_levels", "referral_discount"]
+
+
+def update_settings(share: Decimal | str, levels: int | str, discount: str = "", *,
+                    actor: audit.Actor, now: datetime) -> None:
+    """Two-tier share and depth, and the customer's discount on codes partners take."""
     program = get_program()
     share = parse_decimal(share, "subaffiliate_share", places=2, maximum=Decimal(100),
                           what="a percentage")
     levels = parse_int(levels, "subaffiliate_levels", minimum=1, maximum=MAX_LEVELS,
                        what="a number of levels")
-    if (Decimal(program.subaffiliate_share), program.subaffiliate_levels) == (share, levels):
+    discount = (discount or "").strip()
+    if len(discount) > 200:
+        raise ValidationError("Use at most 200 characters.", field="referral_discount")
+    if ((Decimal(program.subaffiliate_share), program.subaffiliate_levels, program.referral_discount)
+            == (share, levels, discount)):
         return
-    before = audit.snapshot(program, ["subaffiliate_share", "subaffiliate_levels"])
-    program.subaffiliate_share = share
-    program.subaffiliate_levels = levels
+    before = audit.snapshot(program, SETTINGS)
+    program.subaffiliate_share, program.subaffiliate_levels = share, levels
+    program.referral_discount = discount
     db.session.flush()
-    audit.record(actor, "program.two_tier_update", "program", program.id, before=before,
-                 after=audit.snapshot(program, ["subaffiliate_share", "subaffiliate_levels"]),
-                 now=now)
+    audit.record(actor, "program.referrals_update", "program", program.id, before=before,
+                 after=audit.snapshot(program, SETTINGS), now=now)

@@ -1,4 +1,4 @@
-"""The commissions list (filters, paging, CSV), decisions, the simulator, coupons, two-tier
+"""The commissions list (filters, paging, CSV), decisions, the simulator, coupons, referral
 settings, the partner's offers page and recruitment links, through HTTP."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def test_the_list_filters_pages_and_exports(client, db, login_as, offer):
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:3] == ["id", "created", "partner_email"]
-    assert len(rows) == 2 and rows[1][5] == "B-1" and rows[1][8] == "5.0000"
+    assert len(rows) == 2 and rows[1][5] == "B-1" and rows[1][8] == "5.00"
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(client, db, login_as, offer):
@@ -162,18 +162,20 @@ def test_coupon_codes_are_created_unique_and_switched_off(client, db, login_as, 
     assert record(offer, "CP-2", coupon_code="AVA10").conversion.status == "unattributed"
 
 
-def test_two_tier_settings_are_validated_and_audited(client, db, login_as):
+def test_referral_settings_are_validated_and_audited(client, db, login_as):
     login_as("manager")
-    bad = client.post("/admin/commissions/two-tier", data={"subaffiliate_share": "120",
-                                                           "subaffiliate_levels": "1"})
+    bad = client.post("/admin/commissions/referrals", data={"subaffiliate_share": "120",
+                                                            "subaffiliate_levels": "1"})
     assert bad.status_code == 422 and 'id="subaffiliate_share-error"' in bad.get_data(as_text=True)
-    client.post("/admin/commissions/two-tier", data={"subaffiliate_share": "7.5",
-                                                     "subaffiliate_levels": "2"})
+    client.post("/admin/commissions/referrals", data={"subaffiliate_share": "7.5",
+                                                      "subaffiliate_levels": "2",
+                                                      "referral_discount": "10% off"})
     db.session.expire_all()
     program = get_program()
     assert (program.subaffiliate_share, program.subaffiliate_levels) == (D("7.5"), 2)
+    assert program.referral_discount == "10% off"
     assert db.session.scalar(select(AuditEntry.action).where(
-        AuditEntry.action == "program.two_tier_update"))
+        AuditEntry.action == "program.referrals_update"))
 
 
 def test_the_partner_sees_their_terms_caps_codes_and_recruitment_link(client, db, login_as, offer):
@@ -234,3 +236,21 @@ def test_commission_list_quick_approve(client, db, login_as, offer):
     assert response.headers["Location"] == "/admin/commissions?status=pending"
     assert commissions()[0].status == "approved"
     assert db.session.scalar(select(Commission.approved_at)) is not None
+
+
+def test_a_partner_takes_their_own_code_when_the_program_offers_one(client, db, login_as, offer):
+    user = login_as("partner", display_name="Ava W.")
+    page = client.get("/partner/offers").get_data(as_text=True)
+    assert "Ask the program team" in page and "Get my coupon code" not in page
+    refused = client.post("/partner/coupon", follow_redirects=True).get_data(as_text=True)
+    assert "ask the program team" in refused
+    get_program().referral_discount = "15% off the first order"
+    db.session.commit()
+    assert "Get my coupon code" in client.get("/partner/offers").get_data(as_text=True)
+    client.post("/partner/coupon")
+    client.post("/partner/coupon")  # asking again gives the same code
+    [coupon] = db.session.scalars(select(CouponCode)).all()
+    assert coupon.partner_id == user.partner_id and coupon.code.startswith("AVA-")
+    assert coupon.discount == "15% off the first order"
+    assert coupon.code in client.get("/partner/offers").get_data(as_text=True)
+    assert record(offer, "SELF-1", coupon_code=coupon.code.lower()).conversion.partner_id == user.partner_id

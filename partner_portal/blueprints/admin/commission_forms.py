@@ -1,4 +1,4 @@
-"""Forms for the commissions list, decisions, the simulator, two-tier settings and coupons."""
+"""Forms for the commissions list, decisions, the simulator, referral settings and coupons."""
 
 from __future__ import annotations
 
@@ -50,12 +50,16 @@ class SimulatorForm(GetForm):
                          description="Renewals only.")
 
 
-class TwoTierForm(FlaskForm):
+class ReferralSettingsForm(FlaskForm):
     subaffiliate_share = StringField("Recruiter's share (%)",
                                      description="Of each recruit's commission. 0 switches "
                                                  "two-tier off.")
     subaffiliate_levels = SelectField("Levels paid", choices=options([
         ("1", "1 — the direct recruiter only"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")]))
+    referral_discount = StringField(
+        "Customer's discount on partners' own codes", validators=[Optional(), Length(max=200)],
+        description="E.g. 10% off the first order. Partners can then take a code themselves on "
+                    "their Offers page; empty: only the program team hands out codes.")
 
 
 class CouponForm(FlaskForm):

@@ -13,6 +13,7 @@ from ...models.base import utcnow
 from ...services import commission_plans, commissions as commission_service
 from ...services.errors import DomainError, InvalidTransition, ValidationError
 from ...services.lifecycle import COMMISSION
+from ...services.money import round_money
 from ...services.program import program_zone, to_local
 from ..csv_export import csv_response
 from ..forms import apply_error
@@ -79,7 +80,7 @@ def _csv(query):
         rows.append((c.id, c.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                      c.partner.email, c.partner.ref, c.offer.name if c.offer else "",
                      c.conversion.order_id if c.conversion else "", c.kind, c.status,
-                     c.amount, c.currency,
+                     round_money(c.amount, c.currency), c.currency,
                      c.payable_at.astimezone(zone).strftime("%Y-%m-%d") if c.payable_at else "",
                      c.reverses_id or "", c.status_reason or "", c.explanation))
     header = ["id", "created", "partner_email", "partner_ref", "offer", "order_id", "kind",

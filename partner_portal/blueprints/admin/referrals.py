@@ -14,32 +14,34 @@ from ...services.errors import DomainError
 from ...services.program import get_program
 from ..forms import ConfirmForm, apply_error
 from . import bp
-from .commission_forms import CouponForm, TwoTierForm
+from .commission_forms import CouponForm, ReferralSettingsForm
 from .offer_forms import options
 from .views import actor
 
 
-@bp.route("/commissions/two-tier", methods=["GET", "POST"])
-def two_tier():
+@bp.route("/commissions/referrals", methods=["GET", "POST"])
+def referral_settings():
     program = get_program()
     if request.method == "GET":
-        form = TwoTierForm(data={"subaffiliate_share": fmt_number(program.subaffiliate_share),
-                                 "subaffiliate_levels": str(program.subaffiliate_levels)})
+        form = ReferralSettingsForm(data={
+            "subaffiliate_share": fmt_number(program.subaffiliate_share),
+            "subaffiliate_levels": str(program.subaffiliate_levels),
+            "referral_discount": program.referral_discount})
     else:
-        form = TwoTierForm()
+        form = ReferralSettingsForm()
     if form.validate_on_submit():
         try:
             referrals.update_settings(form.subaffiliate_share.data, form.subaffiliate_levels.data,
-                                      actor=actor(), now=utcnow())
+                                      form.referral_discount.data, actor=actor(), now=utcnow())
         except DomainError as exc:
             db.session.rollback()
             apply_error(form, exc)
         else:
             db.session.commit()
-            flash("Two-tier settings saved. They apply to conversions from now on.", "success")
-            return redirect(url_for("admin.two_tier"))
+            flash("Referral settings saved. They apply from now on.", "success")
+            return redirect(url_for("admin.referral_settings"))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/commissions/two_tier.html", form=form), status
+    return render_template("admin/commissions/referrals.html", form=form), status
 
 
 def _coupon_form(**kwargs) -> CouponForm:

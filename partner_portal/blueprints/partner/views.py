@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
+from ...extensions import db
 from ...models.base import utcnow
-from ...services import coupons, dashboard, partner_offers, referrals
+from ...services import audit, coupons, dashboard, partner_offers, referrals
+from ...services.errors import DomainError
 from ...services.program import get_program
 from ..account import change_password_view
-from ..forms import ChangePasswordForm
+from ..auth.session import client_ip
+from ..forms import ChangePasswordForm, ConfirmForm
 from . import bp
 
 
@@ -35,4 +38,21 @@ def offers():
                            terms=partner_offers.terms_for(partner, utcnow()),
                            coupons=[c for c in coupons.for_partner(partner.id) if c.is_active],
                            recruit_url=referrals.recruitment_url(partner, current_app.config["BASE_URL"]),
-                           recruits=len(referrals.recruits(partner)))
+                           recruits=len(referrals.recruits(partner)), confirm=ConfirmForm())
+
+
+@bp.route("/coupon", methods=["POST"])
+def take_coupon():
+    """The partner takes their own coupon code (when the program offers a standard discount)."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            coupon = coupons.take_for_partner(g.partner, actor=audit.Actor.of(current_user, client_ip()),
+                                              now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Your code is {coupon.code}: {coupon.discount} for the customers you refer.",
+                  "success")
+    return redirect(url_for("partner.offers") + "#codes")

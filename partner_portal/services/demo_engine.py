@@ -42,7 +42,7 @@ CAPS = {
     "Trailblazer Running Shoes": [dict(metric="commission", period="month", scope="offer_partner",
                                        limit="1000")],
     "Basecamp Gear Subscription": [dict(metric="conversions", period="week", scope="offer_partner",
-                                        limit="10")],
+                                        limit="20")],
     "Outdoor Newsletter": [dict(metric="conversions", period="day", scope="offer", limit="60",
                                 redirects_clicks=True)],
 }

@@ -17,7 +17,6 @@ from .conversion_support import (
     NOW,
     click_token,
     commissions,
-    conversions,
     count,
     days_before,
     record,

@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import CouponCode, Offer, Partner
@@ -66,8 +67,12 @@ def create(partner: Partner, code: str | None, discount: str, *, offer: Offer | 
         raise Conflict(f"The code {code.upper()} is taken (codes ignore case).", field="code")
     coupon = CouponCode(partner_id=partner.id, offer_id=offer.id if offer else None, code=code,
                         code_key=normalise(code), discount=discount, created_at=now)
-    db.session.add(coupon)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # someone may have taken the code since the check
+            db.session.add(coupon)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(f"The code {code.upper()} is taken (codes ignore case).", field="code") from None
     audit.record(actor, "coupon.create", "coupon", coupon.id,
                  after={"code": code, "partner_id": partner.id, "discount": discount,
                         "offer_id": coupon.offer_id}, now=now)

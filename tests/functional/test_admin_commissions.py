@@ -254,3 +254,18 @@ def test_a_partner_takes_their_own_code_when_the_program_offers_one(client, db, 
     assert coupon.discount == "15% off the first order"
     assert coupon.code in client.get("/partner/offers").get_data(as_text=True)
     assert record(offer, "SELF-1", coupon_code=coupon.code.lower()).conversion.partner_id == user.partner_id
+
+
+def test_a_code_taken_between_the_check_and_the_insert_is_a_clear_conflict(db, monkeypatch):
+    """Two managers creating the same code at once: the unique key decides, politely."""
+    from partner_portal.services import audit, coupons
+    from partner_portal.services.errors import Conflict
+
+    partner = PartnerFactory()
+    actor = audit.Actor.system("test")
+    coupons.create(partner, "SAME10", "10% off", actor=actor, now=utcnow())
+    monkeypatch.setattr(coupons, "find", lambda code: None)  # the other request's check ran first
+    with pytest.raises(Conflict) as err:
+        coupons.create(partner, "same10", "10% off", actor=actor, now=utcnow())
+    assert err.value.field == "code"
+    assert len(db.session.scalars(select(CouponCode)).all()) == 1

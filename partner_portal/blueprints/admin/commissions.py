@@ -13,6 +13,7 @@ from ...models.base import utcnow
 from ...services import commission_plans, commissions as commission_service
 from ...services.errors import DomainError, InvalidTransition, ValidationError
 from ...services.lifecycle import COMMISSION
+from ...services.locking import begin_write
 from ...services.money import round_money
 from ...services.program import program_zone, to_local
 from ..csv_export import csv_response
@@ -118,6 +119,10 @@ def commission_decide(commission_id: int):
     c = _get(commission_id)
     form = DecideForm()
     if form.validate_on_submit():
+        # A decision is a read-then-write on money: run it as a write transaction from the
+        # start (SQLite: BEGIN IMMEDIATE; PostgreSQL: the service locks the row).
+        db.session.rollback()
+        begin_write()
         try:
             commission_service.decide(c.id, form.action.data, reason=form.reason.data,
                                       actor=actor(), now=utcnow())

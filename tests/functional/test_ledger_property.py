@@ -28,7 +28,7 @@ refund_op = st.tuples(st.just("refund"), st.integers(1, 3), st.one_of(st.none(),
 approve_due = st.tuples(st.just("approve_due"), st.integers(0, 10), st.none())
 decide = st.tuples(st.just("decide"), st.integers(0, 60),
                    st.sampled_from(["approve", "reject", "hold", "release"]))
-OPS = st.lists(st.one_of(convert, convert, refund_op, refund_op, approve_due, decide),
+OPS = st.lists(st.one_of(convert, convert, refund_op, refund_op, approve_due, decide, decide),
                min_size=1, max_size=30)
 
 
@@ -70,8 +70,8 @@ def test_the_ledger_always_matches_the_commission_statuses(db, ops):
         elif op == "approve_due":
             clock += timedelta(days=a)
             unit_of_work(commission_service.approve_due, clock)
-        elif op == "decide":
-            rows = commissions()
+        elif op == "decide":  # adjustments are never decided on their own (tested elsewhere)
+            rows = [c for c in commissions() if c.kind != "adjustment"]
             if rows:
                 target = rows[a % len(rows)]
                 try:

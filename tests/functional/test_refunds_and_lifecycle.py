@@ -208,3 +208,25 @@ def test_the_cli_approves_due_commissions(app, db, offer, partner):
     db.session.commit()  # the command shares the test's app context and session
     again = app.test_cli_runner().invoke(args=["commissions", "approve-due"])
     assert "Approved 0 commissions" in again.output
+
+
+@pytest.mark.parametrize("moves, expected", [
+    (["hold"], ["hold", "hold"]),
+    (["hold", "release"], ["pending", "pending"]),
+    (["hold", "reject"], ["rejected", "rejected"]),
+    (["hold", "release", "approve"], ["approved", "approved"]),
+])
+def test_an_open_adjustment_moves_with_its_commission(db, offer, partner, moves, expected):
+    record(offer, "AJ-1", "100", partner_id=partner.id)
+    refund(offer, "AJ-1", "40")
+    original = commissions(kind="conversion")[0]
+    for move in moves:
+        decide(original, move, "review" if move in ("hold", "reject") else None)
+    assert [c.status for c in commissions()] == expected
+
+
+def test_a_refund_of_a_held_commission_waits_on_hold_with_it(db, offer, partner):
+    record(offer, "AJ-2", "100", partner_id=partner.id)
+    decide(commissions()[0], "hold", "review")
+    refund(offer, "AJ-2", "25")
+    assert [(c.kind, c.status) for c in commissions()] == [("conversion", "hold"), ("adjustment", "hold")]

@@ -19,6 +19,8 @@ api_keys_cli = AppGroup("api-keys", help="API keys for the conversion and manage
 scheduler_cli = AppGroup("scheduler", help="The scheduled-jobs process.")
 payouts_cli = AppGroup("payouts", help="Payout batches.")
 rollups_cli = AppGroup("rollups", help="Daily reporting rollups.")
+commissions_cli = AppGroup("commissions", help="Commissions.")
+caps_cli = AppGroup("caps", help="Offer caps.")
 
 
 @users_cli.command("create-admin")
@@ -51,7 +53,9 @@ def create_admin(email: str, role: str, name: str, password_stdin: bool) -> None
 def demo_seed(days: int, quiet: bool) -> None:
     """Fill the database with a believable demo program (safe to run again)."""
     from .services import demo
+    from .services.locking import begin_write
 
+    begin_write()
     result = demo.seed(days=days, now=utcnow(), progress=None if quiet else click.echo)
     db.session.commit()
     click.echo(result.summary())
@@ -218,6 +222,30 @@ def payouts_create_batch(cutoff, currency: str | None) -> None:
         click.echo(f"  left out: {row['name']} (#{row['partner_id']}): {row['reason']}")
 
 
+@commissions_cli.command("approve-due")
+def commissions_approve_due() -> None:
+    """Approve pending commissions whose hold period is over (safe to run again)."""
+    from .services import commissions
+    from .services.locking import begin_write
+
+    begin_write()
+    done = commissions.approve_due(utcnow())
+    db.session.commit()
+    click.echo(f"Approved {done} commission{'s' if done != 1 else ''}.")
+
+
+@caps_cli.command("alerts")
+def caps_alerts() -> None:
+    """Email managers about caps at 80 % or 100 % not yet alerted (safe to run again)."""
+    from .services import cap_alerts
+    from .services.locking import begin_write
+
+    begin_write()
+    sent = cap_alerts.scan(utcnow())
+    db.session.commit()
+    click.echo(f"Sent {sent} cap alert{'s' if sent != 1 else ''}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
@@ -226,3 +254,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(api_keys_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(payouts_cli)
+    app.cli.add_command(commissions_cli)
+    app.cli.add_command(caps_cli)

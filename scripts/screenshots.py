@@ -34,6 +34,15 @@ PAGES = [
     ("reports", "manager@demo.test", "/admin/reports"),
     ("partner-performance", "manager@demo.test", "/admin/partners/1/performance"),
     ("payout-batch", "finance@demo.test", "/admin/payouts/batches/2"),
+    ("offers", "manager@demo.test", "/admin/offers"),
+    ("offer-editor", "manager@demo.test", "/admin/offers/1/edit"),
+    ("commission-structure", "manager@demo.test", "/admin/offers/1/rules"),
+    ("rule-editor", "manager@demo.test", "/admin/offers/1/rules/1/edit"),
+    ("caps", "manager@demo.test", "/admin/offers/1/caps"),
+    ("simulator", "manager@demo.test",
+     "/admin/commissions/simulator?partner=partner%40demo.test&offer=1&event=sale&amount=120.00&days=12"),
+    ("commissions", "manager@demo.test", "/admin/commissions"),
+    ("partner-offers", "partner@demo.test", "/partner/offers"),
 ]
 
 
@@ -57,6 +66,9 @@ def main() -> None:
     app = create_app("development", WTF_CSRF_ENABLED=True)
     with app.app_context():
         upgrade()
+        from partner_portal.services.locking import begin_write
+
+        begin_write()
         demo.seed(days=90, now=utcnow())
         db.session.commit()
 

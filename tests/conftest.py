@@ -78,6 +78,8 @@ def _empty_all_tables() -> None:
         # SQLite checks ON DELETE RESTRICT row by row: unlink rows that point at rows of
         # their own table (a refund's reverses_id) before emptying it.
         for table in tables:
+            # A row pointing at another row of its own table (an adjustment at the commission
+            # it reverses, ON DELETE RESTRICT) would stop a plain DELETE: unlink them first.
             for fk in table.foreign_keys:
                 if fk.column.table is table and fk.parent.nullable:
                     _db.session.execute(table.update().values({fk.parent.name: None}))

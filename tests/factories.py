@@ -8,7 +8,17 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from partner_portal.extensions import db
-from partner_portal.models import Commission, Offer, Partner, PartnerGroup, TrackingLink, User
+from partner_portal.models import (
+    Cap,
+    Commission,
+    CommissionRule,
+    CouponCode,
+    Offer,
+    Partner,
+    PartnerGroup,
+    TrackingLink,
+    User,
+)
 from partner_portal.models.base import utcnow
 
 # Hashing once keeps factories quick; the value is an ordinary Argon2id hash.
@@ -96,6 +106,44 @@ class LinkFactory(Base):
     code = factory.Sequence(lambda n: f"lnk{n:04d}")
     partner = factory.SubFactory(PartnerFactory)
     offer = factory.SubFactory(OfferFactory)
+
+
+class RuleFactory(Base):
+    """A commission rule; pass ``params`` already in stored form (see commission_rules)."""
+
+    class Meta:
+        model = CommissionRule
+
+    offer = factory.SubFactory(OfferFactory)
+    name = factory.Sequence(lambda n: f"rule-{n}")
+    scope = "offer"
+    event = "sale"
+    kind = "percent"
+    params = factory.LazyFunction(lambda: {"value": "10"})
+    position = factory.Sequence(lambda n: n)
+
+
+class CapFactory(Base):
+    class Meta:
+        model = Cap
+
+    offer = factory.SubFactory(OfferFactory)
+    metric = "conversions"
+    period = "day"
+    scope = "offer"
+    limit_value = Decimal("10")
+    caps_conversions = True
+    redirects_clicks = False
+
+
+class CouponFactory(Base):
+    class Meta:
+        model = CouponCode
+
+    partner = factory.SubFactory(PartnerFactory)
+    code = factory.Sequence(lambda n: f"Save{n:03d}")
+    code_key = factory.LazyAttribute(lambda o: o.code.upper())
+    discount = "10% off the first order"
 
 
 class CommissionFactory(Base):

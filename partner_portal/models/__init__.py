@@ -3,10 +3,14 @@
 from .accounts import LoginAttempt, PasswordResetToken, User
 from .api import ApiKey
 from .audit import AuditEntry
+from .caps import Cap, CapUsage
+from .commission_rules import CommissionRule, PartnerVolume
 from .commissions import Commission
 from .fraud import FraudCase, FraudRuleSetting
 from .jobs import JobRun
 from .offers import Offer
+from .coupons import CouponCode
+from .offers import Offer, OfferWindow
 from .partners import Partner, PartnerGroup, TermsAcceptance
 from .payouts import Payout, PayoutBatch, PayoutItem
 from .program import Program, TermsVersion
@@ -19,19 +23,25 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "AutoDecisionRule",
+    "Cap",
+    "CapUsage",
     "Click",
     "Commission",
+    "CommissionRule",
     "Conversion",
     "DailyStat",
     "FraudCase",
     "FraudRuleSetting",
     "JobRun",
+    "CouponCode",
     "LoginAttempt",
     "Offer",
+    "OfferWindow",
     "Partner",
     "PartnerGroup",
     "PartnerNote",
     "PartnerRisk",
+    "PartnerVolume",
     "PasswordResetToken",
     "Payout",
     "PayoutBatch",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,8 +27,11 @@ class Commission(db.Model):
         ),
         # Only adjustments may be negative; everything else earns zero or more.
         CheckConstraint("kind = 'adjustment' OR amount >= 0", name="amount_sign"),
-        # One commission of a kind per partner and conversion (retries cannot duplicate).
-        UniqueConstraint("conversion_id", "partner_id", "kind"),
+        # One commission and one tier-2 share per partner and conversion (retries cannot
+        # duplicate them). Bonuses and adjustments may be several per conversion.
+        Index("ux_commissions_conversion_partner_kind", "conversion_id", "partner_id", "kind",
+              unique=True, sqlite_where=text("kind IN ('conversion', 'tier2')"),
+              postgresql_where=text("kind IN ('conversion', 'tier2')")),
         Index("ix_commissions_partner_status", "partner_id", "status"),
         Index("ix_commissions_status_payable", "status", "payable_at"),
     )
@@ -56,3 +59,4 @@ class Commission(db.Model):
     partner = relationship("Partner")
     offer = relationship("Offer")
     conversion = relationship("Conversion")
+    reverses = relationship("Commission", remote_side="Commission.id")

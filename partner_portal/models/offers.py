@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import MONEY, UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from .partners import PartnerGroup
+
 ATTRIBUTION_MODELS = ("last_click", "first_click")
 OFFER_STATUSES = ("active", "paused")
+
+# The partner groups that may promote an offer. No rows: every approved partner may.
+offer_groups = Table(
+    "offer_groups",
+    db.metadata,
+    Column("offer_id", ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("partner_groups.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Offer(db.Model):
@@ -49,9 +61,30 @@ class Offer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    groups: Mapped[list[PartnerGroup]] = relationship(secondary=offer_groups,
+                                                      order_by="PartnerGroup.name")
+    window_overrides: Mapped[list[OfferWindow]] = relationship(
+        back_populates="offer", cascade="all, delete-orphan")
+
     @property
     def allowed_domain_list(self) -> list[str]:
         return [d.strip().lower() for d in self.allowed_domains.splitlines() if d.strip()]
 
     def __repr__(self) -> str:
         return f"<Offer {self.id} {self.name}>"
+
+
+class OfferWindow(db.Model):
+    """A partner group's own cookie window on an offer (overrides the offer's)."""
+
+    __tablename__ = "offer_windows"
+    __table_args__ = (CheckConstraint("cookie_window_days > 0", name="days_positive"),)
+
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("partner_groups.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    cookie_window_days: Mapped[int]
+
+    offer: Mapped[Offer] = relationship(back_populates="window_overrides")
+    group: Mapped[PartnerGroup] = relationship()

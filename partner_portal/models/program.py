@@ -19,6 +19,10 @@ class Program(db.Model):
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("min_payout >= 0", name="min_payout_non_negative"),
+        CheckConstraint("subaffiliate_share >= 0 AND subaffiliate_share <= 100",
+                        name="subaffiliate_share_range"),
+        CheckConstraint("subaffiliate_levels >= 1 AND subaffiliate_levels <= 5",
+                        name="subaffiliate_levels_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=PROGRAM_ID)
@@ -39,6 +43,13 @@ class Program(db.Model):
     sepa_debtor_name: Mapped[str | None] = mapped_column(String(70))
     sepa_debtor_iban: Mapped[str | None] = mapped_column(String(34))
     sepa_debtor_bic: Mapped[str | None] = mapped_column(String(11))
+    # Two-tier: a recruiting partner earns this percentage of each recruit's commission,
+    # down this many levels of recruitment (1: only the direct recruiter).
+    subaffiliate_share: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("10"))
+    subaffiliate_levels: Mapped[int] = mapped_column(default=1)
+    # The referred customer's discount on codes partners take themselves (empty: partners
+    # ask the program team for a code).
+    referral_discount: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -21,6 +21,8 @@ from .base import MONEY, UTCDateTime, utcnow
 
 CONVERSION_EVENTS = ("sale", "lead", "signup", "renewal")
 CONVERSION_STATUSES = ("attributed", "unattributed", "capped", "rejected")
+# How an attributed conversion found its partner.
+ATTRIBUTION_SOURCES = ("click", "coupon", "partner", "customer")
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(db.Integer(), "sqlite")
@@ -106,8 +108,19 @@ class Conversion(db.Model):
     customer_id: Mapped[str | None] = mapped_column(String(128), index=True)
     status: Mapped[str] = mapped_column(String(16), default="attributed")
     status_reason: Mapped[str | None] = mapped_column(Text)
+    attributed_via: Mapped[str | None] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the first refund (a zero-amount lead can be refunded too).
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     offer = relationship("Offer")
     partner = relationship("Partner")
+
+    @property
+    def remaining_amount(self) -> Decimal:
+        return self.amount - self.refunded_amount
+
+    @property
+    def fully_refunded(self) -> bool:
+        return self.refunded_at is not None and self.refunded_amount >= self.amount

@@ -17,6 +17,7 @@ from .accounts import find_user_by_email, normalise_email
 from .errors import Conflict, ValidationError
 from .passwords import hash_password, password_problem
 from .program import current_terms
+from .referrals import find_recruiter
 
 PROMOTION_METHODS = {
     "content": "Blog or content site",
@@ -47,6 +48,7 @@ class Application:
     accepted_terms: bool
     social_profile: str | None = None
     company: str | None = None
+    referrer_ref: str | None = None  # from a partner's recruitment link (/apply?ref=…)
 
 
 def _clean_email(value: str, field: str) -> str:
@@ -100,8 +102,10 @@ def submit_application(app: Application, *, ip: str | None, now: datetime) -> Pa
         raise Conflict("An account with this email already exists. Sign in or reset your password.",
                        field="email")
 
+    recruiter = find_recruiter(app.referrer_ref)
     partner = Partner(
         ref=new_partner_ref(),
+        parent_id=recruiter.id if recruiter else None,
         name=name,
         email=email,
         company=(app.company or "").strip() or None,
@@ -128,7 +132,8 @@ def submit_application(app: Application, *, ip: str | None, now: datetime) -> Pa
                                            accepted_at=now, ip=ip))
     db.session.flush()
     audit.record(audit.Actor(None, email, ip), "partner.applied", "partner", partner.id,
-                 after={"status": "applied", "email": email, "country": country}, now=now)
+                 after={"status": "applied", "email": email, "country": country,
+                        "recruited_by": recruiter.id if recruiter else None}, now=now)
     notifications.application_received(partner)
     webhooks.emit("partner.applied", webhooks.partner_data(partner), now=now)
     # Screen the application now, and let the program's automatic rules decide on it.

@@ -55,6 +55,7 @@ def record(
     after: dict | None = None,
     note: str | None = None,
     now: datetime | None = None,
+    flush: bool = True,
 ) -> AuditEntry:
     entry = AuditEntry(
         created_at=now or utcnow(),
@@ -69,5 +70,6 @@ def record(
         note=note,
     )
     db.session.add(entry)
-    db.session.flush()
+    if flush:  # a batch job may flush once for many entries
+        db.session.flush()
     return entry

@@ -15,8 +15,6 @@ from sqlalchemy import func, insert, select
 from ..extensions import db
 from ..models import (
     Click,
-    Commission,
-    Conversion,
     Offer,
     Partner,
     PartnerGroup,
@@ -25,10 +23,9 @@ from ..models import (
     TrackingLink,
     User,
 )
-from . import audit
+from . import audit, demo_engine
 from .applications import new_partner_ref
 from .clickids import codec_for
-from .commissions import default_quote
 from .passwords import hash_password
 from .program import get_program
 
@@ -64,6 +61,7 @@ OFFERS = [
          conv_rate=0.02, amount_range=(39, 39)),
     dict(name="Outdoor Newsletter", destination_url="https://news.example.com/join",
          allowed_domains="news.example.com", currency="USD", cookie_window_days=7, hold_days=7,
+         fallback_url="https://news.example.com/",
          default_commission_kind="flat", default_commission_value=Decimal("2"),
          description="Free weekly newsletter; pays per confirmed signup.", conv_rate=0.08,
          amount_range=(0, 0), event="lead"),
@@ -243,6 +241,8 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
             result.add("tracking links")
     db.session.flush()
 
+    demo_engine.configure(offers, partners, staff["manager"], now - timedelta(days=days + 5), result)
+
     demo_partner_ids = [p.id for p in partners]
     has_events = db.session.scalar(
         select(func.count()).select_from(Click).where(Click.partner_id.in_(demo_partner_ids)))
@@ -335,7 +335,7 @@ def _seed_events(rng, links, offers, days, now, result) -> None:
     partner_status = {p.id: p.status for p in db.session.scalars(select(Partner))}
     star_id = db.session.scalar(select(Partner.id).where(Partner.email == DEMO_PARTNER_EMAIL))
     clicks: list[dict] = []
-    conversions: list[tuple[dict, dict]] = []
+    conversions: list[dict] = []
     order_no = 100000
     for link in links:
         offer = offer_by_id[link.offer_id]
@@ -370,36 +370,11 @@ def _seed_events(rng, links, offers, days, now, result) -> None:
                         continue
                     low, high = spec["amount_range"]
                     amount = Decimal(rng.randint(low * 100, high * 100)) / 100 if high else Decimal("0")
-                    conversions.append((dict(
-                        offer_id=offer.id, order_id=f"NW-{order_no}", partner_id=link.partner_id,
-                        click_token=token, clicked_at=at, event=spec.get("event", "sale"),
-                        amount=amount, currency=offer.currency,
-                        customer_id=f"cust-{rng.randint(1, 5000)}", status="attributed",
-                        occurred_at=occurred, created_at=occurred), dict(offer=offer)))
+                    conversions.append(dict(
+                        offer_id=offer.id, order_id=f"NW-{order_no}", click_token=token,
+                        event=spec.get("event", "sale"), amount=amount,
+                        customer_id=f"cust-{rng.randint(1, 5000)}", occurred_at=occurred))
     for i in range(0, len(clicks), 5000):
         db.session.execute(insert(Click), clicks[i:i + 5000])
     result.add("clicks", len(clicks))
-
-    for row, extra in conversions:
-        conv = Conversion(**row)
-        db.session.add(conv)
-        offer = extra["offer"]
-        quote = default_quote(offer, conv.amount, conv.currency)
-        age = now - conv.created_at
-        payable_at = conv.created_at + timedelta(days=offer.hold_days)
-        roll = rng.random()
-        if roll < 0.03:
-            status, reason = "rejected", "Order cancelled by the customer."
-        elif roll < 0.05 and age < timedelta(days=offer.hold_days):
-            status, reason = "hold", "Click-to-conversion time under review."
-        elif payable_at <= now:
-            status, reason = "approved", None
-        else:
-            status, reason = "pending", None
-        db.session.add(Commission(
-            partner_id=conv.partner_id, offer_id=offer.id, conversion=conv, kind="conversion",
-            amount=quote.amount, currency=conv.currency, status=status, status_reason=reason,
-            explanation=quote.explanation, created_at=conv.created_at, payable_at=payable_at,
-            approved_at=payable_at if status == "approved" else None))
-    db.session.flush()
-    result.add("conversions", len(conversions))
+    demo_engine.record_history(conversions, offer_by_id, rng, now, result)

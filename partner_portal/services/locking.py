@@ -40,3 +40,18 @@ def advisory_lock(key: str, session: Session | None = None) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
                         {"k": zlib.crc32(key.encode()) - 2**31})
+
+
+def ensure_write(session: Session | None = None) -> None:
+    """Make sure the unit of work is a write transaction: begin one if nothing has been
+    read yet; on SQLite, refuse to go on in a transaction that began as a plain read
+    (its write could fail or act on stale reads)."""
+    session = session or db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    transaction = session.get_transaction()
+    if transaction is None or not transaction._connections:
+        begin_write(session)
+        return
+    if session.connection().get_execution_options().get("sqlite_begin") != "IMMEDIATE":
+        raise RuntimeError("call locking.begin_write() before the transaction's first query")

@@ -70,3 +70,10 @@ def payout_paid(payout) -> Mail:
     partner = payout.partner
     return _queue(partner.email, "payout_paid", "your payout has been paid", partner=partner,
                   payout=payout)
+
+
+def cap_alert(user, *, cap, offer, partner, level: int, used: str, limit: str, what: str) -> Mail:
+    subject = (f"cap reached on {offer.name}" if level >= 100
+               else f"cap at {level}% on {offer.name}")
+    return _queue(user.email, "cap_alert", subject, user=user, cap=cap, offer=offer,
+                  partner=partner, level=level, used=used, limit=limit, what=what)

@@ -12,12 +12,14 @@ from sqlalchemy import select
 
 
 def get_program() -> Program:
-    """The settings row, created with defaults the first time it is asked for."""
+    """The settings row, created with defaults the first time it is asked for (safely when
+    several requests ask at once: INSERT … ON CONFLICT DO NOTHING)."""
     program = db.session.get(Program, PROGRAM_ID)
     if program is None:
-        program = Program(id=PROGRAM_ID)
-        db.session.add(program)
-        db.session.flush()
+        from .counters import insert_ignore
+
+        insert_ignore(Program, id=PROGRAM_ID)
+        program = db.session.get(Program, PROGRAM_ID)
     return program
 
 

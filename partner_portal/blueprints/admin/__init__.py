@@ -54,5 +54,6 @@ def inject_permissions():
 
 from . import views  # noqa: E402,F401
 from . import (  # noqa: E402,F401
-    fraud, integrations, jobs, ledger, partners, payouts, reports, settings, staff, webhooks,
+    commissions, fraud, integrations, jobs, ledger, offers, partners, payouts, referrals, reports,
+    rules, settings, simulator, staff, webhooks,
 )

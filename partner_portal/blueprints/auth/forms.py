@@ -66,6 +66,7 @@ class ApplyForm(FlaskForm):
     payout_email = EmailField("PayPal / payout email (optional)",
                               validators=[Optional(), Length(max=254)])
     accept_terms = BooleanField("I accept the program terms and partner guidelines")
+    ref = HiddenField()  # the recruiting partner's reference, from their recruitment link
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

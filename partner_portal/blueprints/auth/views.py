@@ -8,6 +8,7 @@ from ...models import User
 from ...models.base import utcnow
 from ...services import accounts, applications, notifications
 from ...services.errors import AuthenticationFailed, DomainError, Throttled
+from ...services.referrals import find_recruiter
 from ..forms import apply_error, is_safe_next
 from . import bp
 from .forms import ApplyForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, TwoFactorForm
@@ -145,6 +146,8 @@ def reset_password(token: str):
 @bp.route("/apply", methods=["GET", "POST"])
 def apply():
     form = ApplyForm()
+    if request.method == "GET":
+        form.ref.data = request.args.get("ref", "")[:24]
     status = 200
     if form.validate_on_submit():
         application = applications.Application(
@@ -152,7 +155,7 @@ def apply():
             website=form.website.data, promotion_methods=form.promotion_methods.data or [],
             country=form.country.data, payout_email=form.payout_email.data,
             accepted_terms=form.accept_terms.data, social_profile=form.social_profile.data,
-            company=form.company.data,
+            company=form.company.data, referrer_ref=form.ref.data,
         )
         try:
             applications.submit_application(application, ip=client_ip(), now=utcnow())
@@ -168,7 +171,8 @@ def apply():
     from ...services.program import current_terms
 
     return render_template("auth/apply.html", form=form, terms=current_terms("terms"),
-                           guidelines=current_terms("guidelines")), status
+                           guidelines=current_terms("guidelines"),
+                           recruiter=find_recruiter(form.ref.data)), status
 
 
 @bp.route("/apply/thanks")

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
 from ...models.base import utcnow
-from ...services import dashboard, terms
+from ...services import audit, coupons, dashboard, partner_offers, referrals, terms
 from ...services.errors import DomainError, ValidationError
 from ...services.program import get_program
 from ..account import change_password_view
-from .forms import AcceptTermsForm
 from ..auth.session import client_ip
-from ..forms import ChangePasswordForm, apply_error
+from ..forms import ChangePasswordForm, ConfirmForm, apply_error
+from .forms import AcceptTermsForm
 from . import bp
 
 
@@ -57,3 +57,30 @@ def accept_terms():
     elif form.is_submitted():
         status = 422
     return render_template("partner/accept_terms.html", form=form, pending=pending), status
+
+
+@bp.route("/offers")
+def offers():
+    partner = g.partner
+    return render_template("partner/offers.html", partner=partner,
+                           terms=partner_offers.terms_for(partner, utcnow()),
+                           coupons=[c for c in coupons.for_partner(partner.id) if c.is_active],
+                           recruit_url=referrals.recruitment_url(partner, current_app.config["BASE_URL"]),
+                           recruits=len(referrals.recruits(partner)), confirm=ConfirmForm())
+
+
+@bp.route("/coupon", methods=["POST"])
+def take_coupon():
+    """The partner takes their own coupon code (when the program offers a standard discount)."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            coupon = coupons.take_for_partner(g.partner, actor=audit.Actor.of(current_user, client_ip()),
+                                              now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Your code is {coupon.code}: {coupon.discount} for the customers you refer.",
+                  "success")
+    return redirect(url_for("partner.offers") + "#codes")

@@ -10,15 +10,19 @@ from ..mail import Mail, send_after_commit
 from .program import get_program
 
 
-def _queue(to: str, template: str, subject: str, **context) -> Mail:
+def _build(to: str, template: str, subject: str, **context) -> Mail:
     program = get_program()
     context.setdefault("program", program)
-    mail = Mail(
+    return Mail(
         to=to,
         subject=f"{program.name}: {subject}",
         text=render_template(f"email/{template}.txt", **context),
         html=render_template(f"email/{template}.html", **context),
     )
+
+
+def _queue(to: str, template: str, subject: str, **context) -> Mail:
+    mail = _build(to, template, subject, **context)
     send_after_commit(db.session, mail)
     return mail
 
@@ -70,3 +74,17 @@ def payout_paid(payout) -> Mail:
     partner = payout.partner
     return _queue(partner.email, "payout_paid", "your payout has been paid", partner=partner,
                   payout=payout)
+
+
+def statement_ready(partner, statement) -> Mail:
+    """The monthly statement with its PDF attached. Not queued: the statement outbox
+    (``services/statements/outbox.py``) delivers it and records that it did, once."""
+    from ..mail import Attachment
+    from .statements.months import Month
+
+    month = Month(int(statement.month[:4]), int(statement.month[5:]))
+    mail = _build(partner.email, "statement_ready", f"your statement for {month.label}",
+                  partner=partner, statement=statement, month_label=month.label,
+                  statements_url=f"{current_app.config['BASE_URL']}/partner/statements")
+    mail.attachments.append(Attachment(statement.filename, statement.pdf, "application", "pdf"))
+    return mail

@@ -56,3 +56,4 @@ from . import views  # noqa: E402,F401
 from . import (  # noqa: E402,F401
     fraud, integrations, jobs, ledger, partners, payouts, reports, settings, staff, webhooks,
 )
+from . import statements  # noqa: E402,F401

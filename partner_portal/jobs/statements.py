@@ -101,12 +101,15 @@ def _render(task: tuple) -> tuple[int, bytes | None, object]:
         log.exception("statement for partner %s, %s failed", partner_id, month)
         return partner_id, None, f"{type(exc).__name__}: {exc}"[:500]
     finally:
-        db.session.remove()
+        db.session.rollback()  # end the read transaction
 
 
 def _render_in_worker(task: tuple):
     with _worker_app.app_context():
-        return _render(task)
+        try:
+            return _render(task)
+        finally:
+            db.session.remove()
 
 
 # --- parent side ------------------------------------------------------------------------

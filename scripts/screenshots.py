@@ -34,7 +34,24 @@ PAGES = [
     ("reports", "manager@demo.test", "/admin/reports"),
     ("partner-performance", "manager@demo.test", "/admin/partners/1/performance"),
     ("payout-batch", "finance@demo.test", "/admin/payouts/batches/2"),
+    ("admin-statements", "finance@demo.test", "/admin/statements"),
+    ("partner-statements", "partner@demo.test", "/partner/statements"),
 ]
+
+
+def _statements(app) -> None:
+    """Last month's statements, emailed (to the file outbox), and this month's so far."""
+    from partner_portal.jobs import statements as runs
+    from partner_portal.models.base import utcnow
+    from partner_portal.services.program import program_zone
+    from partner_portal.services.statements.months import Month
+
+    now = utcnow()
+    this_month = Month.of(now, program_zone())
+    for month in (this_month.previous(), this_month):
+        runs.generate(app, month, now=now, workers=1)
+    runs.queue_emails(this_month.previous(), now=now)
+    runs.deliver_emails(app, month=this_month.previous())
 
 
 def main() -> None:
@@ -59,6 +76,7 @@ def main() -> None:
         upgrade()
         demo.seed(days=90, now=utcnow())
         db.session.commit()
+        _statements(app)
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

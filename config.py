@@ -88,6 +88,14 @@ class Config:
     LINK_CACHE_SECONDS = float(os.environ.get("LINK_CACHE_SECONDS", "5"))
     ATTRIBUTION_COOKIE = "pp_click"
 
+    # Monthly statements: the hour (program time zone) the scheduler makes and emails last
+    # month's statements on the 1st; worker processes for rendering (default: one per
+    # core); an optional logo under static/ (e.g. img/logo.png) for the PDF's letterhead.
+    STATEMENT_HOUR = _int("STATEMENT_HOUR", 6)
+    STATEMENT_WORKERS = _int("STATEMENT_WORKERS", 0)
+    STATEMENT_LOGO = os.environ.get("STATEMENT_LOGO") or None
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+
     PASSWORD_RESET_MAX_AGE_SECONDS = _int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
     # How long the set-password link in a staff invitation works.
     STAFF_INVITE_MAX_AGE_SECONDS = _int("STAFF_INVITE_MAX_AGE_SECONDS", 72 * 3600)

@@ -43,7 +43,24 @@ PAGES = [
      "/admin/commissions/simulator?partner=partner%40demo.test&offer=1&event=sale&amount=120.00&days=12"),
     ("commissions", "manager@demo.test", "/admin/commissions"),
     ("partner-offers", "partner@demo.test", "/partner/offers"),
+    ("admin-statements", "finance@demo.test", "/admin/statements"),
+    ("partner-statements", "partner@demo.test", "/partner/statements"),
 ]
+
+
+def _statements(app) -> None:
+    """Last month's statements, emailed (to the file outbox), and this month's so far."""
+    from partner_portal.jobs import statements as runs
+    from partner_portal.models.base import utcnow
+    from partner_portal.services.program import program_zone
+    from partner_portal.services.statements.months import Month
+
+    now = utcnow()
+    this_month = Month.of(now, program_zone())
+    for month in (this_month.previous(), this_month):
+        runs.generate(app, month, now=now, workers=1)
+    runs.queue_emails(this_month.previous(), now=now)
+    runs.deliver_emails(app, month=this_month.previous())
 
 
 def main() -> None:
@@ -71,6 +88,7 @@ def main() -> None:
         begin_write()
         demo.seed(days=90, now=utcnow())
         db.session.commit()
+        _statements(app)
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

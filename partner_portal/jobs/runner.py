@@ -69,8 +69,9 @@ def run(app: Flask, job: JobSpec, now: datetime | None = None) -> JobRun | None:
             record = JobRun(job_id=job.id, status="running", started_at=started,
                             host=socket.gethostname()[:255])
             db.session.add(record)
-            db.session.commit()
+            db.session.flush()
             run_id = record.id
+            db.session.commit()  # the job then starts a transaction of its own
             try:
                 summary = job.load()(now=started)
                 db.session.commit()

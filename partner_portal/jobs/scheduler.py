@@ -16,10 +16,11 @@ from .registry import JOBS, JobSpec
 MISFIRE_GRACE_SECONDS = 15 * 60
 
 
-def trigger_for(job: JobSpec, zone: ZoneInfo):
+def trigger_for(job: JobSpec, zone: ZoneInfo, config=None):
+    args = job.resolved_trigger_args(config)
     if job.trigger == "cron":
-        return CronTrigger(timezone=zone, **job.trigger_args)
-    return IntervalTrigger(timezone=zone, **job.trigger_args)
+        return CronTrigger(timezone=zone, **args)
+    return IntervalTrigger(timezone=zone, **args)
 
 
 def next_run_times(zone: ZoneInfo, after: datetime) -> dict[str, datetime | None]:
@@ -30,6 +31,6 @@ def build(app: Flask, zone: ZoneInfo) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=zone, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
     for job in JOBS:
-        scheduler.add_job(runner.run, trigger_for(job, zone), args=[app, job], id=job.id,
+        scheduler.add_job(runner.run, trigger_for(job, zone, app.config), args=[app, job], id=job.id,
                           name=job.description, replace_existing=True)
     return scheduler

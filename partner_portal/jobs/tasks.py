@@ -45,3 +45,47 @@ def deliver_webhooks(now: datetime) -> str:
         else:
             retrying += 1
     return f"{delivered} delivered, {retrying} to retry, {failed} given up"
+
+
+def monthly_statements(now: datetime) -> str:
+    """Last month's statements (program time zone), emailed once."""
+    from flask import current_app
+
+    from ..services.audit import Actor
+    from ..services.program import program_zone
+    from ..services.statements.months import Month
+    from .statements import run_month
+
+    month = Month.of(now, program_zone()).previous()
+    summary = run_month(current_app._get_current_object(), month, now=now, email=True,
+                        actor=Actor.system("scheduler"))
+    return summary.line()
+
+
+def statement_emails(now: datetime) -> str:
+    """Deliver pending statement emails (retries, resends); the runner holds this job's
+    lock, which is the lock every statement email sender holds."""
+    from flask import current_app
+
+    from .statements import deliver_emails
+
+    counts = deliver_emails(current_app._get_current_object())
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to send"
+
+
+def approve_commissions(now: datetime) -> str:
+    from ..services import commissions
+    from ..services.locking import begin_write
+
+    begin_write()
+    done = commissions.approve_due(now)
+    return f"{done} commission{'s' if done != 1 else ''} approved"
+
+
+def cap_alerts(now: datetime) -> str:
+    from ..services import cap_alerts as alerts
+    from ..services.locking import begin_write
+
+    begin_write()
+    sent = alerts.scan(now)
+    return f"{sent} cap alert{'s' if sent != 1 else ''} sent"

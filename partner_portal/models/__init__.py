@@ -15,6 +15,7 @@ from .partners import Partner, PartnerGroup, TermsAcceptance
 from .payouts import Payout, PayoutBatch, PayoutItem
 from .program import Program, TermsVersion
 from .reporting import DailyStat
+from .statements import Statement, StatementEmail
 from .tracking import Click, Conversion, TrackingLink
 from .webhooks import WebhookDelivery, WebhookEndpoint
 from .vetting import AutoDecisionRule, PartnerNote, PartnerRisk
@@ -47,6 +48,8 @@ __all__ = [
     "PayoutBatch",
     "PayoutItem",
     "Program",
+    "Statement",
+    "StatementEmail",
     "TermsAcceptance",
     "TermsVersion",
     "TrackingLink",

@@ -77,6 +77,8 @@ class Partner(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whether the monthly statement is emailed (it is always on the statements page).
+    statement_emails: Mapped[bool] = mapped_column(default=True)
     # Alias-folded keys (services/identity.py) kept in step with the values they come from,
     # so partners sharing a mailbox, payout account or website are found with an index.
     email_key: Mapped[str | None] = mapped_column(String(254), index=True)

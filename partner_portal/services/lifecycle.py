@@ -98,3 +98,17 @@ PAYOUT_BATCH = Lifecycle(
         T("cancel", "draft", "canceled"),
     ],
 )
+
+# The statement email outbox (models/statements.py explains each state).
+STATEMENT_EMAIL = Lifecycle(
+    "statement email",
+    ("pending", "sending", "sent", "failed", "skipped"),
+    [
+        T("start", "pending", "sending"),
+        T("mark_sent", "sending", "sent"),
+        T("retry", "sending", "pending"),
+        T("mark_failed", "sending", "failed"),
+        T("skip", "pending", "skipped"),
+        T("resend", "failed", "pending"),
+    ],
+)

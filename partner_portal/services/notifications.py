@@ -10,15 +10,19 @@ from ..mail import Mail, send_after_commit
 from .program import get_program
 
 
-def _queue(to: str, template: str, subject: str, **context) -> Mail:
+def _build(to: str, template: str, subject: str, **context) -> Mail:
     program = get_program()
     context.setdefault("program", program)
-    mail = Mail(
+    return Mail(
         to=to,
         subject=f"{program.name}: {subject}",
         text=render_template(f"email/{template}.txt", **context),
         html=render_template(f"email/{template}.html", **context),
     )
+
+
+def _queue(to: str, template: str, subject: str, **context) -> Mail:
+    mail = _build(to, template, subject, **context)
     send_after_commit(db.session, mail)
     return mail
 
@@ -77,3 +81,17 @@ def cap_alert(user, *, cap, offer, partner, level: int, used: str, limit: str, w
                else f"cap at {level}% on {offer.name}")
     return _queue(user.email, "cap_alert", subject, user=user, cap=cap, offer=offer,
                   partner=partner, level=level, used=used, limit=limit, what=what)
+
+
+def statement_ready(partner, statement) -> Mail:
+    """The monthly statement with its PDF attached. Not queued: the statement outbox
+    (``services/statements/outbox.py``) delivers it and records that it did, once."""
+    from ..mail import Attachment
+    from .statements.months import Month
+
+    month = Month(int(statement.month[:4]), int(statement.month[5:]))
+    mail = _build(partner.email, "statement_ready", f"your statement for {month.label}",
+                  partner=partner, statement=statement, month_label=month.label,
+                  statements_url=f"{current_app.config['BASE_URL']}/partner/statements")
+    mail.attachments.append(Attachment(statement.filename, statement.pdf, "application", "pdf"))
+    return mail

@@ -100,3 +100,10 @@ def test_cli_lists_jobs_and_runs_one(app, db):
     ran = runner_.invoke(args=["scheduler", "run-job", "drain-clicks"])
     assert ran.exit_code == 0, ran.output
     assert "succeeded" in ran.output
+
+
+@pytest.mark.parametrize("job_id", ["approve-commissions", "cap-alerts", "rollup-upkeep",
+                                    "drain-clicks", "webhook-deliveries", "statement-emails"])
+def test_every_frequent_job_runs_clean_on_an_empty_program(app, db, job_id):
+    record = runner.run(app, registry.get(job_id))
+    assert record.status == "succeeded", record.error

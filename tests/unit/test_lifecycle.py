@@ -7,7 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from partner_portal.services.errors import InvalidTransition
-from partner_portal.services.lifecycle import COMMISSION, PARTNER, PAYOUT, PAYOUT_BATCH
+from partner_portal.services.lifecycle import (
+    COMMISSION, PARTNER, PAYOUT, PAYOUT_BATCH, STATEMENT_EMAIL,
+)
 
 EXPECTED = {
     PARTNER: {
@@ -34,6 +36,14 @@ EXPECTED = {
         ("mark_paid", "sent"): "paid",
         ("mark_failed", "sent"): "failed",
         ("cancel", "draft"): "canceled",
+    },
+    STATEMENT_EMAIL: {
+        ("start", "pending"): "sending",
+        ("mark_sent", "sending"): "sent",
+        ("retry", "sending"): "pending",
+        ("mark_failed", "sending"): "failed",
+        ("skip", "pending"): "skipped",
+        ("resend", "failed"): "pending",
     },
     PAYOUT_BATCH: {
         ("approve", "draft"): "approved",

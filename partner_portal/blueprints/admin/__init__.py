@@ -57,3 +57,4 @@ from . import (  # noqa: E402,F401
     commissions, fraud, integrations, jobs, ledger, offers, partners, payouts, referrals, reports,
     rules, settings, simulator, staff, webhooks,
 )
+from . import statements  # noqa: E402,F401

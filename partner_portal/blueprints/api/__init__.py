@@ -38,3 +38,4 @@ def authenticate():
 
 
 from . import errors  # noqa: E402,F401
+from . import statements  # noqa: E402,F401

@@ -37,3 +37,4 @@ def guard():
 
 
 from . import views  # noqa: E402,F401
+from . import statements  # noqa: E402,F401

@@ -65,3 +65,11 @@ def authenticate(plain: str | None, *, now: datetime) -> ApiKey | None:
 
 def list_keys() -> list[ApiKey]:
     return list(db.session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc())))
+
+
+def touch(key_id: int, *, now: datetime) -> None:
+    """Record a use of the key (after a failed request rolled its transaction back)."""
+    key = db.session.get(ApiKey, key_id)
+    if key is not None and (key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION):
+        key.last_used_at = now
+        db.session.flush()

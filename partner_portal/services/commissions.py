@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Commission
-from . import audit
+from . import audit, webhooks
 from .errors import NotFound, ValidationError
 from .lifecycle import COMMISSION
 
@@ -58,6 +58,8 @@ def apply_action(commission: Commission, action: str, *, reason: str | None,
     audit.record(actor, f"commission.{action}", "commission", commission.id,
                  before={"status": before}, after={"status": after, "amount": commission.amount},
                  note=note or reason, now=now, flush=flush)
+    if action == "approve":
+        webhooks.emit("commission.approved", webhooks.commission_data(commission), now=now)
     if before in ("pending", "hold"):
         if adjustments is None:
             adjustments = open_adjustments(commission, before)

@@ -56,10 +56,10 @@ def _offer_id(data: dict, click_offer: int | None, coupon_code: str | None) -> i
             offer_id = int(raw)
         except (TypeError, ValueError):
             raise ValidationError("offer_id must be a whole number.", field="offer_id") from None
-        if click_offer is not None and click_offer != offer_id:
-            raise ValidationError("The click_id belongs to another offer.", field="click_id")
         if db.session.get(Offer, offer_id) is None:
             raise NotFound("No such offer.", field="offer_id")
+        if click_offer is not None and click_offer != offer_id:
+            raise ValidationError("The click_id belongs to another offer.", field="click_id")
         return offer_id
     if click_offer is not None:
         return click_offer

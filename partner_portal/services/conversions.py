@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Commission, Conversion, Offer
 from ..models.tracking import CONVERSION_EVENTS
-from . import audit, cap_alerts, caps, commission_engine, volume
+from . import audit, cap_alerts, caps, commission_engine, volume, webhooks
 from .attribution import attribute
 from .clickids import codec_for
 from .commission_rules import Context
@@ -142,10 +142,10 @@ def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime
             if existing is None:
                 raise
             return RecordResult(existing, False)
-    if att.partner is None:
-        return RecordResult(conversion, True)
-    return RecordResult(conversion, True, _pay(conversion, offer, att, actor=actor, now=now,
-                                               alert=alert))
+    commissions = [] if att.partner is None else _pay(conversion, offer, att, actor=actor,
+                                                      now=now, alert=alert)
+    webhooks.emit("conversion.created", webhooks.conversion_data(conversion), now=now)
+    return RecordResult(conversion, True, commissions)
 
 
 def _months_since_first(conversion: Conversion, zone) -> int | None:
@@ -292,6 +292,8 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
         db.session.add(adjustment)
         result.adjustments.append(adjustment)
     db.session.flush()
+    for reversed_commission in (*result.adjustments, *result.rejected):
+        webhooks.emit("commission.reversed", webhooks.commission_data(reversed_commission), now=now)
     audit.record(actor, "conversion.refund", "conversion", conversion.id, before=before,
                  after={"refunded_amount": conversion.refunded_amount,
                         "adjustments": [a.id for a in result.adjustments],

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Payout, PayoutBatch, PayoutItem
-from . import audit, notifications
+from . import audit, notifications, webhooks
 from .errors import NotFound, PermissionDenied, ValidationError
 from .lifecycle import COMMISSION, PAYOUT, PAYOUT_BATCH
 from .program import get_program
@@ -172,6 +172,10 @@ def mark_paid(payout_id: int, reference: str | None, *, actor: audit.Actor,
     audit.record(actor, "payout.mark_paid", "payout", payout.id, before=before,
                  after=audit.snapshot(payout, PAYOUT_FIELDS), now=now)
     notifications.payout_paid(payout)
+    webhooks.emit("payout.paid", {"id": payout.id, "partner_id": payout.partner_id,
+                                  "amount": str(payout.amount), "currency": payout.currency,
+                                  "reference": payout.reference, "batch_id": payout.batch_id},
+                  now=now)
     return payout
 
 

@@ -143,6 +143,22 @@ def partner_data(partner) -> dict:
             "created_at": partner.created_at.isoformat() if partner.created_at else None}
 
 
+def commission_data(commission) -> dict:
+    return {"id": commission.id, "partner_id": commission.partner_id,
+            "offer_id": commission.offer_id, "conversion_id": commission.conversion_id,
+            "kind": commission.kind, "status": commission.status,
+            "amount": str(commission.amount), "currency": commission.currency,
+            "reverses_id": commission.reverses_id, "explanation": commission.explanation}
+
+
+def conversion_data(conversion) -> dict:
+    return {"id": conversion.id, "offer_id": conversion.offer_id, "order_id": conversion.order_id,
+            "partner_id": conversion.partner_id, "event": conversion.event,
+            "status": conversion.status, "amount": str(conversion.amount),
+            "currency": conversion.currency, "customer_id": conversion.customer_id,
+            "occurred_at": conversion.occurred_at.isoformat()}
+
+
 def emit(event: str, data: dict, *, now: datetime) -> list[WebhookDelivery]:
     """Queue ``event`` for every endpoint that wants it, in the caller's transaction: it is
     sent only if the change it reports is committed."""

@@ -23,6 +23,33 @@ def test_cli_prints_the_key_once_and_stores_only_its_hash(app, db):
     assert plain not in listing and key.prefix in listing
 
 
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer nope", "Basic cHA6eA==", "Bearer pp_wrong"])
+def test_missing_or_bad_keys_get_401_problem(client, app, db, header):
+    create_key(app)
+    headers = {"Authorization": header} if header else {}
+    response = client.post("/api/v1/conversions", json={}, headers=headers)
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_revoked_key_is_refused_at_once(client, app, db):
+    plain = create_key(app)
+    key_id = db.session.scalar(select(ApiKey.id))
+    auth = {"Authorization": f"Bearer {plain}"}
+    assert client.post("/api/v1/conversions", json={}, headers=auth).status_code != 401
+    assert app.test_cli_runner().invoke(args=["api-keys", "revoke", str(key_id)]).exit_code == 0
+    assert client.post("/api/v1/conversions", json={}, headers=auth).status_code == 401
+
+
+def test_last_used_time_is_recorded(client, app, db):
+    plain = create_key(app)
+    client.post("/api/v1/conversions", json={}, headers={"Authorization": f"Bearer {plain}"})
+    db.session.expire_all()
+    assert db.session.scalar(select(ApiKey)).last_used_at is not None
+
+
 def test_admin_page_creates_shows_once_and_revokes(client, login_as, db):
     login_as("manager")
     page = client.post("/admin/api-keys", data={"name": "CRM sync"})

@@ -11,6 +11,7 @@ from flask import Blueprint, g, request
 from ...extensions import csrf
 from ...models.base import utcnow
 from ...services import api_keys
+from ...services.locking import begin_write
 from .problems import problem
 
 bp = Blueprint("api", __name__)
@@ -27,6 +28,10 @@ def bearer_token() -> str | None:
 
 @bp.before_request
 def authenticate():
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        # A request that writes is one write transaction from its first query (SQLite:
+        # BEGIN IMMEDIATE; the key lookup below is that first query).
+        begin_write()
     key = api_keys.authenticate(bearer_token(), now=utcnow())
     if key is None:
         response = problem(401, "Unauthorized",
@@ -37,5 +42,4 @@ def authenticate():
     return None
 
 
-from . import errors  # noqa: E402,F401
-from . import statements  # noqa: E402,F401
+from . import conversions, errors, statements  # noqa: E402,F401

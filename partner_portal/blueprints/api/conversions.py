@@ -12,7 +12,6 @@ from ...services import conversion_requests, conversions
 from ...services.audit import Actor
 from ...services.errors import NotFound, ValidationError
 from ...services.fraud import screening
-from ...services.locking import begin_write
 from ...services.money import round_money
 from . import bp
 from .problems import problem
@@ -53,8 +52,8 @@ def conversion_body(conversion: Conversion) -> dict:
 
 
 def record(data: dict):
-    """Shared by the JSON API and the postback: parse, record once, screen, commit."""
-    begin_write()
+    """Shared by the JSON API and the postback: parse, record once, screen, commit.
+    The caller has begun the write transaction (``locking.begin_write``)."""
     codec = current_app.extensions["pp_click_codec"]
     inp = conversion_requests.parse(data, codec)
     now = utcnow()
@@ -80,7 +79,6 @@ def refund(order_id: str):
     data = request.get_json(silent=True) or {}
     if not isinstance(data, dict):
         raise ValidationError("Send a JSON object.", field="body")
-    begin_write()
     offer_id = data.get("offer_id") or request.args.get("offer_id")
     matches = db.session.scalars(select(Conversion).where(Conversion.order_id == order_id)).all()
     if offer_id not in (None, ""):

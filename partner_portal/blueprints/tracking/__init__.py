@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("tracking", __name__)
 
-from . import views  # noqa: E402,F401
+from . import postback, views  # noqa: E402,F401

@@ -1,0 +1,164 @@
+"""POST /api/v1/conversions, the refund endpoint and GET /postback, as the contract says."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from partner_portal.models import Commission, Conversion, FraudCase
+from partner_portal.models.base import utcnow
+from partner_portal.services import api_keys, audit
+
+from ..factories import CouponFactory, LinkFactory, OfferFactory, PartnerFactory
+
+
+@pytest.fixture()
+def setup(app, db):
+    offer = OfferFactory(cookie_window_days=30, default_commission_kind="percent",
+                         default_commission_value=Decimal("10"), hold_days=30)
+    partner = PartnerFactory(status="approved")
+    link = LinkFactory(offer=offer, partner=partner)
+    _key, plain = api_keys.create("Shop", actor=audit.Actor.system("test"), now=utcnow())
+    db.session.commit()
+    codec = app.extensions["pp_click_codec"]
+    return {"offer": offer, "partner": partner, "link": link, "key": plain, "codec": codec,
+            "auth": {"Authorization": f"Bearer {plain}"}}
+
+
+def click_id(s, *, ago=timedelta(hours=2)):
+    return s["codec"].encode(s["partner"].id, s["offer"].id, s["link"].id, utcnow() - ago)
+
+
+def post(client, s, body):
+    return client.post("/api/v1/conversions", json=body, headers=s["auth"])
+
+
+def count(db, model=Conversion):
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_create_then_replay_returns_the_same_body(client, db, setup):
+    body = {"order_id": "A-1", "amount": "120.00", "currency": "USD", "click_id": click_id(setup)}
+    first = post(client, setup, body)
+    assert first.status_code == 201, first.json
+    assert first.json["status"] == "attributed"
+    assert first.json["partner_ref"] == setup["partner"].ref
+    [commission] = first.json["commissions"]
+    assert commission["amount"] == "12.00" and commission["status"] == "pending"
+    assert "10% of $120.00" in commission["explanation"]
+    again = post(client, setup, body)
+    assert again.status_code == 200 and again.json == first.json
+    assert count(db) == 1 and count(db, Commission) == 1
+
+
+def test_fifty_parallel_retries_make_one_conversion(app, db, setup):
+    body = {"order_id": "RACE-1", "amount": "50.00", "currency": "USD", "click_id": click_id(setup)}
+    statuses, errors = [], []
+
+    def worker():
+        try:
+            with app.test_client() as c:
+                statuses.append(post(c, setup, body).status_code)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(statuses) == [200] * 49 + [201]
+    assert count(db) == 1 and count(db, Commission) == 1
+
+
+@pytest.mark.parametrize("body, field, status", [
+    ({"amount": "1", "currency": "USD", "partner_ref": "x"}, "order_id", 422),
+    ({"order_id": "o", "currency": "USD", "partner_ref": "x"}, "amount", 422),
+    ({"order_id": "o", "amount": "abc", "currency": "USD", "click_id": None}, "click_id", 422),
+    ({"order_id": "o", "amount": "1", "partner_ref": "x"}, "currency", 422),
+    ({"order_id": "o", "amount": "1", "currency": "USD"}, "click_id", 422),
+    ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "forged.token"}, "click_id", 422),
+    ({"order_id": "o", "amount": "1", "currency": "USD", "partner_ref": "nobody"}, "partner_ref", 422),
+    ({"order_id": "o", "amount": "-5", "currency": "USD", "click_id": "CLICK"}, "amount", 422),
+    ({"order_id": "o", "amount": "1.234", "currency": "USD", "click_id": "CLICK"}, "amount", 422),
+    ({"order_id": "o", "amount": "1", "currency": "EUR", "click_id": "CLICK"}, "currency", 422),
+    ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "CLICK", "event": "party"}, "event", 422),
+    ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "CLICK", "occurred_at": "yesterday"}, "occurred_at", 422),
+    ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "CLICK", "occurred_at": "2026-01-01T10:00:00"}, "occurred_at", 422),
+    ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "CLICK", "offer_id": 999999}, "offer_id", 404),
+    ({"order_id": "x" * 200, "amount": "1", "currency": "USD", "click_id": "CLICK"}, "order_id", 422),
+])
+def test_bad_input_is_a_problem_naming_the_field_and_stores_nothing(client, db, setup, body, field, status):
+    body = {k: (click_id(setup) if v == "CLICK" else v) for k, v in body.items()}
+    response = post(client, setup, body)
+    assert response.status_code == status, response.json
+    assert response.mimetype == "application/problem+json"
+    assert response.json["field"] == field
+    assert count(db) == 0
+
+
+def test_a_body_that_is_not_json_is_400(client, setup):
+    response = client.post("/api/v1/conversions", data="order_id=1", headers=setup["auth"])
+    assert response.status_code == 400 and response.json["field"] == "body"
+
+
+def test_a_click_outside_the_cookie_window_is_recorded_unattributed(client, db, setup):
+    response = post(client, setup, {"order_id": "OLD-1", "amount": "10.00", "currency": "USD",
+                                    "click_id": click_id(setup, ago=timedelta(days=45))})
+    assert response.status_code == 201
+    assert response.json["status"] == "unattributed"
+    assert "cookie window" in response.json["status_reason"]
+    assert response.json["commissions"] == []
+
+
+def test_coupon_code_and_partner_ref_attribute_too(client, db, setup):
+    CouponFactory(partner=setup["partner"], code="SAVE10")
+    db.session.commit()
+    by_coupon = post(client, setup, {"order_id": "C-1", "amount": "20.00", "currency": "USD",
+                                     "coupon_code": "save10", "offer_id": setup["offer"].id})
+    assert by_coupon.status_code == 201 and by_coupon.json["partner_id"] == setup["partner"].id
+    by_ref = post(client, setup, {"order_id": "R-1", "amount": "20.00", "currency": "USD",
+                                  "partner_ref": setup["partner"].ref.upper(),
+                                  "offer_id": setup["offer"].id})
+    assert by_ref.status_code == 201 and by_ref.json["status"] == "attributed"
+
+
+def test_refund_endpoint_full_and_partial(client, db, setup):
+    post(client, setup, {"order_id": "F-1", "amount": "100.00", "currency": "USD", "click_id": click_id(setup)})
+    partial = client.post("/api/v1/conversions/F-1/refund", json={"amount": "40.00"}, headers=setup["auth"])
+    assert partial.status_code == 200, partial.json
+    assert partial.json["refunded_amount"] == "40.00"
+    too_much = client.post("/api/v1/conversions/F-1/refund", json={"amount": "70.00"}, headers=setup["auth"])
+    assert too_much.status_code == 422 and too_much.json["field"] == "amount"
+    full = client.post("/api/v1/conversions/F-1/refund", headers=setup["auth"])
+    assert full.status_code == 200 and full.json["refunded_amount"] == "100.00"
+    missing = client.post("/api/v1/conversions/NOPE/refund", headers=setup["auth"])
+    assert missing.status_code == 404 and missing.json["field"] == "order_id"
+
+
+def test_postback_has_the_same_semantics(client, db, setup):
+    token = click_id(setup)
+    query = f"click_id={token}&order_id=PB-1&amount=30.00&currency=USD"
+    assert client.get(f"/postback?{query}").status_code == 401
+    assert client.get(f"/postback?{query}&token=pp_wrong").status_code == 401
+    first = client.get(f"/postback?{query}&token={setup['key']}")
+    assert first.status_code == 201 and first.json["order_id"] == "PB-1"
+    assert client.get(f"/postback?{query}&token={setup['key']}").status_code == 200
+    bad = client.get(f"/postback?click_id={token}&order_id=PB-2&amount=x&currency=USD&token={setup['key']}")
+    assert bad.status_code == 422 and bad.json["field"] == "amount"
+    assert count(db) == 1
+
+
+def test_fraud_rules_screen_conversions_from_the_api(client, db, setup):
+    response = post(client, setup, {"order_id": "FAST-1", "amount": "80.00", "currency": "USD",
+                                    "click_id": click_id(setup, ago=timedelta(seconds=3))})
+    assert response.status_code == 201
+    assert response.json["commissions"][0]["status"] == "hold"
+    db.session.rollback()
+    assert db.session.scalar(select(FraudCase.rule)) == "fast_conversion"

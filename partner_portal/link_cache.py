@@ -7,9 +7,10 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 
 from .models import Offer, Partner, TrackingLink
+from .models.caps import Cap
 from .services.links import LinkCache
 
-_WATCHED = (Offer, Partner, TrackingLink)
+_WATCHED = (Offer, Partner, TrackingLink, Cap)
 _FLAG = "link_cache_dirty"
 
 

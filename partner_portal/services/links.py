@@ -38,10 +38,15 @@ class LinkTarget:
     allowed_hosts: frozenset[str]
     cookie_window_days: int
     subs: tuple[str | None, ...]
+    # False when the partner's group may not promote the offer.
+    group_allowed: bool = True
+    # True when the offer has active caps that count clicks or send them to the fallback
+    # URL: only then does a click cost a database round trip.
+    has_click_caps: bool = False
 
     @property
     def live(self) -> bool:
-        return self.link_active and self.offer_status == "active"
+        return self.link_active and self.offer_status == "active" and self.group_allowed
 
 
 def load_target(code: str) -> LinkTarget | None:
@@ -54,13 +59,23 @@ def load_target(code: str) -> LinkTarget | None:
     if row is None:
         return None
     link, offer, partner = row
+    from ..models.caps import Cap
+    from .offers import cookie_window, group_allowed
+
+    has_click_caps = db.session.scalar(
+        select(Cap.id).where(Cap.offer_id == offer.id, Cap.is_active.is_(True),
+                             (Cap.metric == "clicks") | Cap.redirects_clicks.is_(True)).limit(1)
+    ) is not None
     return LinkTarget(
         link_id=link.id, partner_id=partner.id, partner_status=partner.status,
         group_id=partner.group_id, offer_id=offer.id, offer_status=offer.status,
         link_active=link.is_active, destination_url=offer.destination_url,
         deep_link_url=link.deep_link_url, fallback_url=offer.fallback_url,
-        allowed_hosts=allowed_hosts(offer), cookie_window_days=offer.cookie_window_days,
+        allowed_hosts=allowed_hosts(offer),
+        cookie_window_days=cookie_window(offer, partner.group_id),
         subs=tuple(getattr(link, k) for k in SUB_KEYS),
+        group_allowed=group_allowed(offer, partner.group_id),
+        has_click_caps=has_click_caps,
     )
 
 

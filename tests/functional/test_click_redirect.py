@@ -194,3 +194,42 @@ def test_rollup_rebuild_matches_what_was_kept_current(app, client, link, db):
     db.session.commit()
     rebuilt = sorted((s.day, s.sub1, s.clicks, s.unique_clicks) for s in db.session.scalars(select(DailyStat)))
     assert live == rebuilt
+
+
+def test_a_full_click_cap_sends_visitors_to_the_fallback_url(client, link, db):
+    from ..factories import CapFactory
+
+    link.offer.fallback_url = "https://shop.example.com/sold-out"
+    CapFactory(offer=link.offer, metric="clicks", period="day", limit_value=2,
+               caps_conversions=False, redirects_clicks=True)
+    db.session.commit()
+    hosts = [urlsplit(follow(client, "/r/abc123").headers["Location"]).path for _ in range(4)]
+    assert hosts == ["/landing", "/landing", "/sold-out", "/sold-out"]
+    drain(wait_for_settle=True)
+    assert db.session.scalar(select(func.count()).select_from(Click)) == 2
+
+
+def test_offers_limited_to_groups_are_dead_for_other_partners(client, link, db):
+    from ..factories import GroupFactory
+
+    vip = GroupFactory(name="VIP")
+    link.offer.groups.append(vip)
+    db.session.commit()
+    assert follow(client, "/r/abc123").status_code == 404
+    link.partner.group = vip
+    db.session.commit()
+    assert follow(client, "/r/abc123").status_code == 302
+
+
+def test_the_cookie_lasts_the_groups_own_window(client, link, db):
+    from partner_portal.models.offers import OfferWindow
+
+    from ..factories import GroupFactory
+
+    group = GroupFactory(name="Creators")
+    link.partner.group = group
+    db.session.add(OfferWindow(offer_id=link.offer.id, group_id=group.id, cookie_window_days=90))
+    db.session.commit()
+    cookie = next(c for c in follow(client, "/r/abc123").headers.getlist("Set-Cookie")
+                  if c.startswith("pp_click="))
+    assert f"Max-Age={90 * 86400}" in cookie

@@ -83,6 +83,9 @@ class ClickPath:
         if target.partner_status == "suspended":
             # No attribution: the visitor still reaches the offer, nothing is recorded.
             return self._respond(start_response, target.destination_url, [])
+        if target.has_click_caps and not self._within_caps(target):
+            # A full cap with the fallback action: the visitor goes to the fallback URL.
+            return self._respond(start_response, target.fallback_url or target.destination_url, [])
 
         args = parse_qs(query, keep_blank_values=False) if query else {}
         allowed = target.allowed_hosts
@@ -127,6 +130,25 @@ class ClickPath:
                            f"HttpOnly; SameSite=Lax{self.secure}")
         location = with_params(destination, {"click_id": token, **subs})
         return self._respond(start_response, location, cookies)
+
+    def _within_caps(self, target) -> bool:
+        """Checks (and counts, for click caps) exactly, in the database: only offers that
+        have such caps pay for it."""
+        from ...extensions import db
+        from ...models.base import utcnow
+        from ...services import caps
+        from ...services.locking import begin_write
+
+        with self.app.app_context():
+            try:
+                begin_write()
+                now = utcnow()
+                ok = (caps.click_allowed(target.offer_id, target.partner_id, target.group_id, now)
+                      and caps.count_click(target.offer_id, target.partner_id, target.group_id, now))
+                db.session.commit()
+                return ok
+            finally:
+                db.session.remove()
 
     def _respond(self, start_response, location: str, cookies: list[str]):
         headers = [("Location", location), ("Content-Length", "0"),

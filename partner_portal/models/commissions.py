@@ -30,6 +30,8 @@ class Commission(db.Model):
         # One commission of a kind per partner and conversion (retries cannot duplicate).
         UniqueConstraint("conversion_id", "partner_id", "kind"),
         Index("ix_commissions_partner_status", "partner_id", "status"),
+        # A partner's own list and their dashboard's period figures.
+        Index("ix_commissions_partner_created", "partner_id", "created_at"),
         Index("ix_commissions_status_payable", "status", "payable_at"),
     )
 

@@ -33,6 +33,8 @@ class Program(db.Model):
     # ISO 3166 alpha-2 codes, space-separated, whose applicants are flagged (and may be
     # rejected by an automatic rule).
     denied_countries: Mapped[str] = mapped_column(Text, default="")
+    # Partners see a monthly leaderboard (by display name; each may opt out).
+    leaderboard_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

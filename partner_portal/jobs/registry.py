@@ -32,6 +32,9 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("rollup-upkeep", "partner_portal.jobs.tasks:rollup_upkeep",
             "Rebuild yesterday's and today's rollups from the raw tables (heals any drift).",
             "cron", {"hour": 3, "minute": 17}),
+    JobSpec("standings", "partner_portal.jobs.tasks:standings",
+            "Rank partners for this month (milestone badges and the leaderboard).",
+            "interval", {"minutes": 10}),
 )
 
 

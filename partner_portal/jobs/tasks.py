@@ -21,3 +21,19 @@ def rollup_upkeep(now: datetime) -> str:
     since = (now.astimezone(program_zone()) - timedelta(days=1)).date()
     rows = rollups.rebuild(since=since)
     return f"{rows} rollup rows rebuilt since {since.isoformat()}"
+
+
+def standings(now: datetime) -> str:
+    """This month's standings, and last month's during the first three days of a month
+    (late conversions still move it)."""
+    from ..services import milestones
+    from ..services.program import program_zone
+
+    today = now.astimezone(program_zone()).date()
+    ranked = milestones.compute_standings(today, now=now)
+    summary = f"{ranked} partners ranked for {today:%Y-%m}"
+    if today.day <= 3:
+        last_month = today.replace(day=1) - timedelta(days=1)
+        earlier = milestones.compute_standings(last_month, now=now)
+        summary += f", {earlier} for {last_month:%Y-%m}"
+    return summary

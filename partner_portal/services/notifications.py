@@ -65,3 +65,24 @@ def partner_reinstated(partner, message: str | None = None) -> Mail:
 
 def partner_banned(partner, message: str | None = None) -> Mail:
     return _decision(partner, "partner_banned", "your partner account is closed", message)
+
+
+# --- partner account and announcements --------------------------------------------------
+
+def email_change_confirm(user, new_email: str, confirm_url: str, valid_hours: int) -> Mail:
+    """To the new address: the link that proves it is theirs."""
+    return _queue(new_email, "email_change_confirm", "confirm your new email address",
+                  user=user, new_email=new_email, confirm_url=confirm_url,
+                  valid_hours=valid_hours)
+
+
+def email_changed(old_email: str, user, new_email: str) -> Mail:
+    """To the old address, once the change is done."""
+    return _queue(old_email, "email_changed", "your sign-in email was changed", user=user,
+                  old_email=old_email, new_email=new_email)
+
+
+def announcement(partner, item, url: str) -> Mail:
+    """An announcement, to a partner who wants announcements (``preferences``)."""
+    return _queue(partner.email, "announcement", item.title, partner=partner, item=item,
+                  url=url)

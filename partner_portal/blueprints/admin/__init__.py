@@ -54,3 +54,4 @@ def inject_permissions():
 
 from . import views  # noqa: E402,F401
 from . import fraud, integrations, jobs, partners, settings, staff  # noqa: E402,F401
+from . import creatives, portal  # noqa: E402,F401

@@ -229,11 +229,18 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
             result.add("tracking links")
     db.session.flush()
 
+    say("Creatives, announcements…")
+    from . import demo_partner_side
+
+    star = next((p for p in partners if p.email == DEMO_PARTNER_EMAIL), None)
+    links.extend(demo_partner_side.seed_content(offers, star, now, result, lambda: _code(rng)))
+
     demo_partner_ids = [p.id for p in partners]
     has_events = db.session.scalar(
         select(func.count()).select_from(Click).where(Click.partner_id.in_(demo_partner_ids)))
     if has_events:
         result.skipped_events = True
+        demo_partner_side.rank(now)
         return result
 
     say(f"{days} days of clicks, conversions and commissions…")
@@ -242,6 +249,7 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
     from . import rollups
 
     rollups.rebuild()
+    demo_partner_side.rank(now)
     return result
 
 
@@ -336,9 +344,14 @@ def _seed_events(rng, links, offers, days, now, result) -> None:
     for i in range(0, len(clicks), 5000):
         db.session.execute(insert(Click), clicks[i:i + 5000])
     result.add("clicks", len(clicks))
+    # Each conversion points at its click row, as the tracking path records it.
+    tokens = {row["click_token"] for row, _ in conversions}
+    click_ids = {token: click_id for token, click_id in db.session.execute(
+        select(Click.token, Click.id).where(Click.partner_id.in_({l.partner_id for l in links})))
+        if token in tokens}
 
     for row, extra in conversions:
-        conv = Conversion(**row)
+        conv = Conversion(**row, click_row_id=click_ids.get(row["click_token"]))
         db.session.add(conv)
         offer = extra["offer"]
         quote = default_quote(offer, conv.amount, conv.currency)

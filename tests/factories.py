@@ -8,7 +8,18 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from partner_portal.extensions import db
-from partner_portal.models import Offer, Partner, PartnerGroup, TrackingLink, User
+from partner_portal.models import (
+    Announcement,
+    Commission,
+    Conversion,
+    Creative,
+    DailyStat,
+    Offer,
+    Partner,
+    PartnerGroup,
+    TrackingLink,
+    User,
+)
 
 # Hashing once keeps factories quick; the value is an ordinary Argon2id hash.
 _PASSWORD_HASH = None
@@ -95,3 +106,62 @@ class LinkFactory(Base):
     code = factory.Sequence(lambda n: f"lnk{n:04d}")
     partner = factory.SubFactory(PartnerFactory)
     offer = factory.SubFactory(OfferFactory)
+
+
+class ConversionFactory(Base):
+    class Meta:
+        model = Conversion
+
+    offer = factory.SubFactory(OfferFactory)
+    order_id = factory.Sequence(lambda n: f"order-{n:05d}")
+    partner = factory.SubFactory(PartnerFactory)
+    amount = Decimal("100.00")
+    currency = "USD"
+    status = "attributed"
+
+
+class CommissionFactory(Base):
+    class Meta:
+        model = Commission
+
+    partner = factory.SubFactory(PartnerFactory)
+    offer = factory.LazyAttribute(lambda o: o.conversion.offer if o.conversion else None)
+    conversion = factory.SubFactory(ConversionFactory, partner=factory.SelfAttribute("..partner"))
+    kind = "conversion"
+    amount = Decimal("10.00")
+    currency = "USD"
+    status = "pending"
+    explanation = "10% of $100.00 (offer default)"
+
+
+class DailyStatFactory(Base):
+    class Meta:
+        model = DailyStat
+
+    sub1 = ""
+    clicks = 0
+    unique_clicks = 0
+    bot_clicks = 0
+    conversions = 0
+    revenue = Decimal("0")
+    commission = Decimal("0")
+
+
+class CreativeFactory(Base):
+    class Meta:
+        model = Creative
+
+    offer = factory.SubFactory(OfferFactory)
+    kind = "text_link"
+    name = factory.Sequence(lambda n: f"Creative {n}")
+    body = "Shop now"
+    status = "active"
+
+
+class AnnouncementFactory(Base):
+    class Meta:
+        model = Announcement
+
+    title = factory.Sequence(lambda n: f"Announcement {n}")
+    body = "Something partners should know."
+    status = "published"

@@ -9,7 +9,7 @@
   var enc = encodeURIComponent;
   var builders = {
     email: function (m) { return "mailto:?subject=" + enc(subject) + "&body=" + enc(m ? m + "\n\n" + link : link); },
-    x: function (m) { return "https://twitter.com/intent/tweet?text=" + enc(m) + "&url=" + enc(link); },
+    x: function (m) { return "https://twitter.com/intent/tweet?" + (m ? "text=" + enc(m) + "&" : "") + "url=" + enc(link); },
     linkedin: function () { return "https://www.linkedin.com/sharing/share-offsite/?url=" + enc(link); },
     whatsapp: function (m) { return "https://wa.me/?text=" + enc(m ? m + " " + link : link); }
   };

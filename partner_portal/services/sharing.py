@@ -29,15 +29,15 @@ class Email(ShareTarget):
 
     def url(self, message, link, subject):
         body = f"{message}\n\n{link}" if message else link
-        return f"mailto:?subject={quote(subject)}&body={quote(body)}"
+        return f"mailto:?subject={quote(subject, safe='')}&body={quote(body, safe='')}"
 
 
 class X(ShareTarget):
     code, label = "x", "X"
 
     def url(self, message, link, subject):
-        return "https://twitter.com/intent/tweet?" + urlencode({"text": message, "url": link},
-                                                               quote_via=quote)
+        params = {"text": message, "url": link} if message else {"url": link}
+        return "https://twitter.com/intent/tweet?" + urlencode(params, quote_via=quote)
 
 
 class LinkedIn(ShareTarget):

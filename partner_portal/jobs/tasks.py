@@ -24,8 +24,8 @@ def rollup_upkeep(now: datetime) -> str:
 
 
 def standings(now: datetime) -> str:
-    """This month's standings, and last month's during the first three days of a month
-    (late conversions still move it)."""
+    """This month's standings, last month's during the first three days of a month (late
+    conversions still move it), and every past month once, on the first run."""
     from ..services import milestones
     from ..services.program import program_zone
 
@@ -36,4 +36,9 @@ def standings(now: datetime) -> str:
         last_month = today.replace(day=1) - timedelta(days=1)
         earlier = milestones.compute_standings(last_month, now=now)
         summary += f", {earlier} for {last_month:%Y-%m}"
+    backfill = milestones.months_to_backfill(today)
+    for month in backfill:
+        milestones.compute_standings(month, now=now)
+    if backfill:
+        summary += f"; {len(backfill)} earlier months ranked"
     return summary

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Announcement, Creative, Offer, Partner, TrackingLink
 from . import creative_files
-from .program import get_program, program_zone
+from .program import get_program
 
 BANNER_SIZES = [(300, 250), (728, 90), (160, 600), (320, 50)]
 PALETTES = [((31, 79, 209), (15, 27, 61)), ((19, 108, 52), (10, 50, 28)),
@@ -134,11 +134,8 @@ def seed_content(offers: list[Offer], demo_partner: Partner | None, now: datetim
     return made
 
 
-def rank(now: datetime, months: int = 3) -> None:
-    """Standings for this month and the ones before (badges and the leaderboard)."""
-    from . import milestones
+def rank(now: datetime) -> None:
+    """Standings for this month and every month before it (badges and the leaderboard)."""
+    from ..jobs.tasks import standings
 
-    day = now.astimezone(program_zone()).date()
-    for _ in range(months):
-        milestones.compute_standings(day, now=now)
-        day = day.replace(day=1) - timedelta(days=1)
+    standings(now)

@@ -6,13 +6,15 @@ an attributed conversion (sale, lead, signup or renewal).
 
 Standings rank every approved partner with at least one conversion in a month by their
 number of conversions (competition ranking: ties share a rank). They are recomputed by the
-``standings`` job and kept for past months, so a top-10% badge stays earned.
+``standings`` job and kept for past months, so a top-10% badge stays earned; they also hold
+each partner's conversions per past month, so badges never read more than the current
+month of rollups (sales milestones count conversions made while approved).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
 
@@ -25,21 +27,23 @@ TOP_SHARE = 10  # "top 10%": rank <= max(1, ranked // 10)
 
 @dataclass
 class History:
-    """What badges are decided from."""
+    """What badges are decided from: conversions per past month (from the standings) and
+    per day of the current month (from the rollups), oldest first, and the standings."""
 
-    daily: list[tuple[date, int]]  # (day, conversions) for days with any, in order
+    counts: list[tuple[date, int, bool]]  # (day, or first of a past month; conversions; a day?)
     standings: list[MonthlyStanding]  # the partner's, newest month first
 
     @property
     def total(self) -> int:
-        return sum(n for _, n in self.daily)
+        return sum(n for _, n, _ in self.counts)
 
-    def day_reaching(self, threshold: int) -> date | None:
+    def reaching(self, threshold: int) -> str | None:
+        """When the running total reached ``threshold``: a day this month, a month before."""
         running = 0
-        for day, n in self.daily:
+        for when, n, is_day in self.counts:
             running += n
             if running >= threshold:
-                return day
+                return when.isoformat() if is_day else when.strftime("%B %Y")
         return None
 
 
@@ -73,9 +77,9 @@ class SalesMilestone(Badge):
                             else f"{threshold} attributed conversions in total.")
 
     def evaluate(self, history):
-        day = history.day_reaching(self.threshold)
-        if day is not None:
-            return Earned(self.code, self.title, self.description, True, day.isoformat())
+        when = history.reaching(self.threshold)
+        if when is not None:
+            return Earned(self.code, self.title, self.description, True, when)
         return Earned(self.code, self.title, self.description, False,
                       progress=(history.total, self.threshold))
 
@@ -103,15 +107,20 @@ BADGES: tuple[Badge, ...] = (
 )
 
 
-def history(partner_id: int) -> History:
-    daily = [(day, int(n)) for day, n in db.session.execute(
-        select(DailyStat.day, func.sum(DailyStat.conversions))
-        .where(DailyStat.partner_id == partner_id, DailyStat.conversions > 0)
-        .group_by(DailyStat.day).order_by(DailyStat.day))]
+def history(partner_id: int, today: date) -> History:
+    """Two small reads, whatever the partner's age: their standings (one row per month they
+    converted in) and this month's daily rollups."""
+    month = month_of(today)[0]
     standings = list(db.session.scalars(
         select(MonthlyStanding).where(MonthlyStanding.partner_id == partner_id)
         .order_by(MonthlyStanding.month.desc())))
-    return History(daily, standings)
+    counts = [(s.month, s.conversions, False) for s in reversed(standings) if s.month < month]
+    counts += [(day, int(n), True) for day, n in db.session.execute(
+        select(DailyStat.day, func.sum(DailyStat.conversions))
+        .where(DailyStat.partner_id == partner_id, DailyStat.day >= month,
+               DailyStat.conversions > 0)
+        .group_by(DailyStat.day).order_by(DailyStat.day))]
+    return History(counts, standings)
 
 
 @dataclass
@@ -130,13 +139,27 @@ class BadgeBoard:
 
 
 def board(partner_id: int, today: date) -> BadgeBoard:
-    past = history(partner_id)
+    past = history(partner_id, today)
     month = month_of(today)[0]
     this_month = next((s for s in past.standings if s.month == month), None)
     return BadgeBoard([b.evaluate(past) for b in BADGES], this_month, past.total)
 
 
 # --- standings ------------------------------------------------------------------------
+
+def months_to_backfill(today: date) -> list[date]:
+    """Past months with rollups but no standings yet, when no past month has any (the first
+    run after an upgrade, or on a new program); otherwise none."""
+    month = month_of(today)[0]
+    if db.session.scalar(select(MonthlyStanding.id).where(MonthlyStanding.month < month).limit(1)):
+        return []
+    first = db.session.scalar(select(func.min(DailyStat.day)))
+    months = []
+    while first is not None and first < month:
+        months.append(month_of(first)[0])
+        first = month_of(first)[1] + timedelta(days=1)
+    return months
+
 
 def compute_standings(day: date, *, now: datetime) -> int:
     """Rank the month that ``day`` falls in again, from the rollups. Returns how many

@@ -119,3 +119,25 @@ def test_the_standings_job_ranks_this_month(app, db, field_of_partners):
 
     summary = tasks.standings(utcnow())
     assert summary.startswith(f"12 partners ranked for {today():%Y-%m}")
+
+
+def test_the_first_run_ranks_every_earlier_month_and_badges_count_them(client, db,
+                                                                      field_of_partners):
+    from partner_portal.jobs import tasks
+
+    me, _ = field_of_partners
+    offer = OfferFactory()
+    long_ago = today().replace(day=1) - timedelta(days=80)
+    DailyStatFactory(partner_id=me.id, offer_id=offer.id, day=long_ago, conversions=90)
+    db.session.commit()
+    summary = tasks.standings(utcnow())
+    assert "earlier months ranked" in summary
+    months = set(db.session.scalars(select(MonthlyStanding.month).where(
+        MonthlyStanding.partner_id == me.id)))
+    assert long_ago.replace(day=1) in months and len(months) == 3
+    # 90 then 1 in past months, 12 this month: 100 sales reached this month.
+    page = client.get("/partner/milestones").get_data(as_text=True)
+    assert "103 conversions so far." in page
+    assert "First sale" in page and long_ago.strftime("%B %Y") in page
+    # Later runs leave past months alone.
+    assert "earlier months" not in tasks.standings(utcnow())

@@ -10,23 +10,25 @@ from partner_portal.models import MonthlyStanding
 from partner_portal.services import milestones
 from partner_portal.services.milestones import History
 
-DAYS = [(date(2026, 9, 1), 1), (date(2026, 9, 3), 8), (date(2026, 9, 9), 1), (date(2026, 10, 2), 95)]
+# Past months come from the standings (a month each), this month day by day.
+COUNTS = [(date(2026, 8, 1), 1, False), (date(2026, 9, 1), 8, False),
+          (date(2026, 10, 3), 1, True), (date(2026, 10, 9), 95, True)]
 
 
 def badge(code):
     return next(b for b in milestones.BADGES if b.code == code)
 
 
-@pytest.mark.parametrize("code, daily, earned, when, progress", [
+@pytest.mark.parametrize("code, counts, earned, when, progress", [
     ("first_sale", [], False, None, (0, 1)),
-    ("first_sale", DAYS, True, "2026-09-01", None),
-    ("ten_sales", DAYS[:2], False, None, (9, 10)),
-    ("ten_sales", DAYS, True, "2026-09-09", None),
-    ("hundred_sales", DAYS[:3], False, None, (10, 100)),
-    ("hundred_sales", DAYS, True, "2026-10-02", None),
+    ("first_sale", COUNTS, True, "August 2026", None),
+    ("ten_sales", COUNTS[:2], False, None, (9, 10)),
+    ("ten_sales", COUNTS, True, "2026-10-03", None),
+    ("hundred_sales", COUNTS[:3], False, None, (10, 100)),
+    ("hundred_sales", COUNTS, True, "2026-10-09", None),
 ])
-def test_sales_milestones(code, daily, earned, when, progress):
-    result = badge(code).evaluate(History(daily, []))
+def test_sales_milestones(code, counts, earned, when, progress):
+    result = badge(code).evaluate(History(counts, []))
     assert (result.earned, result.when, result.progress) == (earned, when, progress)
 
 

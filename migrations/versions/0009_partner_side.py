@@ -127,7 +127,9 @@ def upgrade():
         batch_op.create_index('ix_link_daily_stats_partner_day', ['partner_id', 'day'], unique=False)
 
     with op.batch_alter_table('commissions', schema=None) as batch_op:
-        batch_op.create_index('ix_commissions_partner_created', ['partner_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_commissions_partner_created',
+                              ['partner_id', 'created_at', 'status', 'currency', 'amount'],
+                              unique=False)
 
     with op.batch_alter_table('partners', schema=None) as batch_op:
         batch_op.add_column(sa.Column('leaderboard_opt_out', sa.Boolean(), nullable=False,

@@ -30,8 +30,10 @@ class Commission(db.Model):
         # One commission of a kind per partner and conversion (retries cannot duplicate).
         UniqueConstraint("conversion_id", "partner_id", "kind"),
         Index("ix_commissions_partner_status", "partner_id", "status"),
-        # A partner's own list and their dashboard's period figures.
-        Index("ix_commissions_partner_created", "partner_id", "created_at"),
+        # A partner's own list, and their dashboard's figures by status for a period, read
+        # from the index alone (it carries status, currency and amount).
+        Index("ix_commissions_partner_created", "partner_id", "created_at", "status", "currency",
+              "amount"),
         Index("ix_commissions_status_payable", "status", "payable_at"),
     )
 

@@ -267,11 +267,12 @@ def _parse_size(size: str) -> tuple[int, int] | None:
     return None
 
 
-def statement(filters: Filters, *, partner_view: bool = False):
-    """Creatives matching ``filters``; for partners, only active ones of active offers."""
+def statement(filters: Filters, *, offer_ids: list[int] | None = None):
+    """Creatives matching ``filters``. For a partner, pass the ids of the offers they may
+    promote: only active creatives of those offers are listed."""
     stmt = select(Creative).join(Offer, Offer.id == Creative.offer_id)
-    if partner_view:
-        stmt = stmt.where(Creative.status == "active", Offer.status == "active")
+    if offer_ids is not None:
+        stmt = stmt.where(Creative.status == "active", Creative.offer_id.in_(offer_ids))
     elif filters.status:
         stmt = stmt.where(Creative.status == filters.status)
     if filters.offer_id:
@@ -284,19 +285,21 @@ def statement(filters: Filters, *, partner_view: bool = False):
     return stmt.order_by(Offer.name, Creative.kind, Creative.name, Creative.id)
 
 
-def banner_sizes() -> list[str]:
-    """Sizes of the banners partners can use, most common first."""
+def banner_sizes(offer_ids: list[int]) -> list[str]:
+    """Sizes of the active banners on these offers, largest first."""
     rows = db.session.execute(
-        select(Creative.width, Creative.height).join(Offer, Offer.id == Creative.offer_id)
-        .where(Creative.kind == "banner", Creative.status == "active", Offer.status == "active")
+        select(Creative.width, Creative.height)
+        .where(Creative.kind == "banner", Creative.status == "active",
+               Creative.offer_id.in_(offer_ids))
         .distinct()).all()
     return [f"{w}x{h}" for w, h in sorted(rows, key=lambda r: (-r[0] * r[1], r[0]))]
 
 
-def for_partner(creative_id: int) -> Creative:
-    """A creative a partner may use: active, on an active offer; otherwise ``NotFound``."""
+def for_partner(creative_id: int, offer_ids: list[int]) -> Creative:
+    """A creative a partner may use: active, on one of the offers they may promote;
+    otherwise ``NotFound``."""
     creative = db.session.get(Creative, creative_id)
-    if creative is None or creative.status != "active" or creative.offer.status != "active":
+    if creative is None or creative.status != "active" or creative.offer_id not in offer_ids:
         raise NotFound("No such creative.")
     return creative
 

@@ -25,18 +25,20 @@ MAX_LINKS_PER_PARTNER = 1000
 SUB_MAX = 100
 
 
-def available_offers() -> list[Offer]:
-    """Offers a partner may build links for: the active ones. (Where offers are limited to
-    some partner groups, this is the one place to apply it.)"""
+def available_offers(partner: Partner) -> list[Offer]:
+    """Offers ``partner`` may promote: the active ones. Every partner page that lists offers,
+    links or creatives goes through here, so a restriction of offers to some partner groups
+    belongs in this one place."""
     return list(db.session.scalars(select(Offer).where(Offer.status == "active").order_by(Offer.name)))
 
 
-def available_offer(offer_id) -> Offer:
+def available_offer(partner: Partner, offer_id) -> Offer:
     try:
-        offer = db.session.get(Offer, int(offer_id))
+        wanted = int(offer_id)
     except (TypeError, ValueError):
-        offer = None
-    if offer is None or offer.status != "active":
+        wanted = None
+    offer = next((o for o in available_offers(partner) if o.id == wanted), None)
+    if offer is None:
         raise ValidationError("Choose one of the active offers.", field="offer_id")
     return offer
 
@@ -79,7 +81,7 @@ def create_link(partner: Partner, offer_id, *, url: str | None = None,
                 now: datetime) -> BuiltLink:
     """A tracking link for ``partner`` on an active offer, or their existing active link
     with the same offer, deep link and sub-IDs (``created`` False)."""
-    offer = available_offer(offer_id)
+    offer = available_offer(partner, offer_id)
     deep_link = check_deep_link(offer, url)
     values = {k: _clean_sub(k, (subs or {}).get(k)) for k in SUB_KEYS}
     same = select(TrackingLink).where(

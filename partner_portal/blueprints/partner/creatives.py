@@ -14,9 +14,13 @@ from . import bp
 PER_PAGE = 12
 
 
+def _offer_ids() -> list[int]:
+    return [o.id for o in link_builder.available_offers(g.partner)]
+
+
 def _usable(creative_id: int):
     try:
-        return creatives.for_partner(creative_id)
+        return creatives.for_partner(creative_id, _offer_ids())
     except NotFound:
         abort(404)
 
@@ -40,12 +44,13 @@ def _prepared(creative, link=None) -> dict:
 @bp.route("/creatives")
 def creatives_page():
     filters = creatives.Filters.from_args(request.args)
-    page = paginate(creatives.statement(filters, partner_view=True),
+    offers = link_builder.available_offers(g.partner)
+    offer_ids = [o.id for o in offers]
+    page = paginate(creatives.statement(filters, offer_ids=offer_ids),
                     page_number(request.args.get("page")), per_page=PER_PAGE)
     return render_template("partner/creatives.html", page=page, f=filters,
-                           items=[_prepared(c) for c in page.items],
-                           offers=link_builder.available_offers(), sizes=creatives.banner_sizes(),
-                           kinds=creatives.KINDS)
+                           items=[_prepared(c) for c in page.items], offers=offers,
+                           sizes=creatives.banner_sizes(offer_ids), kinds=creatives.KINDS)
 
 
 @bp.route("/creatives/<int:creative_id>")

@@ -24,7 +24,7 @@ STATS_DAYS = 30
 def _link_form() -> LinkForm:
     form = LinkForm()
     form.offer_id.choices = [("", "Choose an offer…")] + [
-        (str(o.id), o.name) for o in link_builder.available_offers()]
+        (str(o.id), o.name) for o in link_builder.available_offers(g.partner)]
     return form
 
 
@@ -80,7 +80,7 @@ def links_page():
     args = _list_args()
     page = paginate(_statement(args), page_number(request.args.get("page")))
     figures = link_builder.figures_for(g.partner, [lk.id for lk in page.items], _since())
-    offers = link_builder.available_offers()
+    offers = link_builder.available_offers(g.partner)
     return render_template("partner/links.html", form=form, page=page, figures=figures,
                            args=args, offers=offers,
                            hosts={o.id: sorted(allowed_hosts(o)) for o in offers},

@@ -31,6 +31,15 @@ PAGES = [
     ("admin-screening", "manager@demo.test", "/admin/screening"),
     ("admin-staff", "owner@demo.test", "/admin/staff"),
     ("admin-audit-log", "owner@demo.test", "/admin/audit"),
+    ("partner-earnings", "partner@demo.test", "/partner/earnings"),
+    ("partner-links", "partner@demo.test", "/partner/links"),
+    ("partner-link", "partner@demo.test", "/partner/links/1"),
+    ("partner-creatives", "partner@demo.test", "/partner/creatives"),
+    ("partner-share", "partner@demo.test", "/partner/share"),
+    ("partner-milestones", "partner@demo.test", "/partner/milestones"),
+    ("partner-account", "partner@demo.test", "/partner/account"),
+    ("admin-creatives", "manager@demo.test", "/admin/creatives"),
+    ("admin-announcements", "manager@demo.test", "/admin/announcements"),
 ]
 
 

@@ -94,8 +94,8 @@ def test_the_partner_can_leave_the_leaderboard_from_their_account(client, db, fi
     me, _ = field_of_partners
     get_program().leaderboard_enabled = True
     db.session.commit()
-    response = client.post("/partner/account/profile", data={"display_name": "Quiet One",
-                                                               "leaderboard_opt_out": "y"})
+    response = client.post("/partner/account/profile", data={"profile-display_name": "Quiet One",
+                                                               "profile-leaderboard_opt_out": "y"})
     assert response.status_code == 302
     db.session.refresh(me)
     assert (me.display_name, me.leaderboard_opt_out) == ("Quiet One", True)

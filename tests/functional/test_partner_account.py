@@ -25,7 +25,7 @@ def test_changing_the_email_needs_the_new_address_confirmed_and_tells_the_old(
         app, client, db, login_as, smtp_server):
     user = login_as("partner", email="old@example.test")
     response = client.post("/partner/account/email", data={
-        "new_email": "New.Address@Example.com", "password": DEFAULT_PASSWORD})
+        "email-new_email": "New.Address@Example.com", "email-password": DEFAULT_PASSWORD})
     assert response.status_code == 302
     [mail] = smtp_server.wait_for(1)
     assert mail["To"] == "new.address@example.com"
@@ -65,24 +65,26 @@ def test_changing_the_email_needs_the_new_address_confirmed_and_tells_the_old(
      "The password is not correct."),
     ({"new_email": "me@example.com", "password": DEFAULT_PASSWORD}, "new_email",
      "That is already your email address."),
+    ({"new_email": "", "password": DEFAULT_PASSWORD}, "new_email", "This field is required."),
 ])
 def test_bad_email_changes_name_the_field_and_send_nothing(client, db, login_as, outbox, data,
                                                            field, message):
     login_as("partner", email="me@example.com")
     PartnerFactory(email="taken@example.com")
     db.session.commit()
-    response = client.post("/partner/account/email", data=data)
+    response = client.post("/partner/account/email",
+                           data={f"email-{k}": v for k, v in data.items()})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert re.search(rf'id="{field}-error"[^>]*>[^<]*{re.escape(message)}', html)
+    assert re.search(rf'id="email-{field}-error"[^>]*>[^<]*{re.escape(message)}', html)
     assert outbox.messages() == []
     assert db.session.scalar(select(EmailChangeToken)) is None
 
 
 def test_an_expired_link_changes_nothing(client, db, login_as, outbox):
     user = login_as("partner", email="me@example.com")
-    client.post("/partner/account/email", data={"new_email": "later@example.com",
-                                                "password": DEFAULT_PASSWORD})
+    client.post("/partner/account/email", data={"email-new_email": "later@example.com",
+                                                "email-password": DEFAULT_PASSWORD})
     path = confirm_link(outbox.messages()[0]).split("://", 1)[1].split("/", 1)[1]
     token = db.session.scalar(select(EmailChangeToken))
     token.expires_at = token.created_at - timedelta(seconds=1)
@@ -96,8 +98,8 @@ def test_an_expired_link_changes_nothing(client, db, login_as, outbox):
 def test_a_newer_request_voids_the_older_link(client, db, login_as, outbox):
     login_as("partner", email="me@example.com")
     for address in ("first@example.com", "second@example.com"):
-        client.post("/partner/account/email", data={"new_email": address,
-                                                    "password": DEFAULT_PASSWORD})
+        client.post("/partner/account/email", data={"email-new_email": address,
+                                                    "email-password": DEFAULT_PASSWORD})
     first, second = outbox.messages()
     path = confirm_link(first).split("://", 1)[1].split("/", 1)[1]
     client.post("/" + path)
@@ -136,11 +138,11 @@ def test_two_factor_for_partners(app, client, db, login_as):
     assert first.headers["Location"] == "/login/2fa"
 
     # Turning it off needs the password.
-    refused = client.post("/partner/account/2fa/disable", data={"password": "nope-nope-nope"})
+    refused = client.post("/partner/account/2fa/disable", data={"tfa-password": "nope-nope-nope"})
     assert refused.status_code == 422 and "The password is not correct." in refused.get_data(as_text=True)
     db.session.refresh(user)
     assert user.totp_enabled
-    client.post("/partner/account/2fa/disable", data={"password": DEFAULT_PASSWORD})
+    client.post("/partner/account/2fa/disable", data={"tfa-password": DEFAULT_PASSWORD})
     db.session.refresh(user)
     assert not user.totp_enabled
     actions = set(db.session.scalars(select(AuditEntry.action)))
@@ -152,3 +154,25 @@ def test_a_suspended_partner_still_reaches_their_account(client, db, login_as):
     assert client.get("/partner/account").status_code == 200
     assert client.get("/partner/account/2fa").status_code == 200
     assert client.get("/partner/links").headers["Location"] == "/partner/"
+
+
+def test_the_account_page_has_no_duplicate_ids(app, client, db, login_as, monkeypatch):
+    login_as("partner")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # the hidden tokens too
+    html = client.get("/partner/account").get_data(as_text=True)
+    assert html.count('name="pw-csrf_token"') == 1
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_changing_the_password_from_the_account_page(app, client, db, login_as):
+    user = login_as("partner")
+    wrong = client.post("/partner/account", data={"pw-current_password": "not-it-at-all",
+                                                  "pw-password": "a-new-strong-password",
+                                                  "pw-confirm": "a-new-strong-password"})
+    assert wrong.status_code == 422 and 'id="pw-current_password-error"' in wrong.get_data(as_text=True)
+    done = client.post("/partner/account", data={"pw-current_password": DEFAULT_PASSWORD,
+                                                 "pw-password": "a-new-strong-password",
+                                                 "pw-confirm": "a-new-strong-password"})
+    assert done.status_code == 302
+    assert login(app.test_client(), user.email, "a-new-strong-password").status_code == 302

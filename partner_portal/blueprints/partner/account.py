@@ -16,23 +16,27 @@ from . import actor, bp
 from .forms import EmailChangeForm, PasswordConfirmForm, ProfileForm, TwoFactorSetupForm
 
 SETUP_SECRET = "partner_totp_setup_secret"
+# The account page holds several forms; prefixes keep their field names and ids apart.
+PASSWORD_PREFIX, PROFILE_PREFIX, EMAIL_PREFIX, TFA_PREFIX, PREFS_PREFIX = \
+    "pw", "profile", "email", "tfa", "prefs"
 
 
 def _page(status: int = 200, **forms):
     partner, user = g.partner, current_user._get_current_object()
-    forms.setdefault("password_form", ChangePasswordForm(formdata=None))
-    forms.setdefault("profile_form", ProfileForm(formdata=None, obj=partner))
-    forms.setdefault("email_form", EmailChangeForm(formdata=None))
-    forms.setdefault("disable_form", PasswordConfirmForm(formdata=None))
+    forms.setdefault("password_form", ChangePasswordForm(formdata=None, prefix=PASSWORD_PREFIX))
+    forms.setdefault("profile_form", ProfileForm(formdata=None, obj=partner,
+                                                 prefix=PROFILE_PREFIX))
+    forms.setdefault("email_form", EmailChangeForm(formdata=None, prefix=EMAIL_PREFIX))
+    forms.setdefault("disable_form", PasswordConfirmForm(formdata=None, prefix=TFA_PREFIX))
     return render_template(
         "partner/account.html", partner=partner, prefs=preferences.choices(partner),
-        kinds=preferences.KINDS, prefs_form=ConfirmForm(formdata=None),
+        kinds=preferences.KINDS, prefs_form=ConfirmForm(formdata=None, prefix=PREFS_PREFIX),
         pending_email=partner_account.pending_email(user, utcnow()), **forms), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
 def account():
-    form = ChangePasswordForm()
+    form = ChangePasswordForm(prefix=PASSWORD_PREFIX)
     if change_password_view(form, current_user._get_current_object()):
         return redirect(url_for("partner.account"))
     return _page(422 if form.errors else 200, password_form=form)
@@ -40,7 +44,7 @@ def account():
 
 @bp.route("/account/profile", methods=["POST"])
 def account_profile():
-    form = ProfileForm()
+    form = ProfileForm(prefix=PROFILE_PREFIX)
     if form.validate_on_submit():
         try:
             partner_account.update_profile(g.partner, form.display_name.data,
@@ -58,7 +62,7 @@ def account_profile():
 
 @bp.route("/account/email", methods=["POST"])
 def account_email():
-    form = EmailChangeForm()
+    form = EmailChangeForm(prefix=EMAIL_PREFIX)
     if form.validate_on_submit():
         user = current_user._get_current_object()
         max_age = current_app.config["EMAIL_CHANGE_MAX_AGE_SECONDS"]
@@ -108,7 +112,7 @@ def account_email_confirm(token: str):
 
 @bp.route("/account/notifications", methods=["POST"])
 def account_notifications():
-    if ConfirmForm().validate_on_submit():
+    if ConfirmForm(prefix=PREFS_PREFIX).validate_on_submit():
         chosen = set(request.form.getlist("kinds"))
         preferences.save(g.partner, {k.code: k.code in chosen for k in preferences.KINDS},
                          actor=actor(), now=utcnow())
@@ -144,7 +148,7 @@ def two_factor_setup():
 
 @bp.route("/account/2fa/disable", methods=["POST"])
 def two_factor_disable():
-    form = PasswordConfirmForm()
+    form = PasswordConfirmForm(prefix=TFA_PREFIX)
     if form.validate_on_submit():
         try:
             partner_account.disable_two_factor(current_user._get_current_object(),

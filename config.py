@@ -99,6 +99,14 @@ class Config:
     PASSWORD_RESET_MAX_AGE_SECONDS = _int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
     # How long the set-password link in a staff invitation works.
     STAFF_INVITE_MAX_AGE_SECONDS = _int("STAFF_INVITE_MAX_AGE_SECONDS", 72 * 3600)
+    # How long the link confirming a partner's new email address works.
+    EMAIL_CHANGE_MAX_AGE_SECONDS = _int("EMAIL_CHANGE_MAX_AGE_SECONDS", 24 * 3600)
+
+    # Creative assets: where uploaded banners are kept (under random names), the largest
+    # file accepted, and the largest width or height in pixels.
+    CREATIVES_DIR = Path(os.environ.get("CREATIVES_DIR", INSTANCE_DIR / "creatives"))
+    CREATIVE_MAX_BYTES = _int("CREATIVE_MAX_BYTES", 2 * 1024 * 1024)
+    CREATIVE_MAX_SIDE = _int("CREATIVE_MAX_SIDE", 4000)
 
 
 class DevelopmentConfig(Config):

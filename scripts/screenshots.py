@@ -45,6 +45,15 @@ PAGES = [
     ("partner-offers", "partner@demo.test", "/partner/offers"),
     ("admin-statements", "finance@demo.test", "/admin/statements"),
     ("partner-statements", "partner@demo.test", "/partner/statements"),
+    ("partner-earnings", "partner@demo.test", "/partner/earnings"),
+    ("partner-links", "partner@demo.test", "/partner/links"),
+    ("partner-link", "partner@demo.test", "/partner/links/1"),
+    ("partner-creatives", "partner@demo.test", "/partner/creatives"),
+    ("partner-share", "partner@demo.test", "/partner/share"),
+    ("partner-milestones", "partner@demo.test", "/partner/milestones"),
+    ("partner-account", "partner@demo.test", "/partner/account"),
+    ("admin-creatives", "manager@demo.test", "/admin/creatives"),
+    ("admin-announcements", "manager@demo.test", "/admin/announcements"),
 ]
 
 

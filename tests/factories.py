@@ -9,10 +9,14 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from partner_portal.extensions import db
 from partner_portal.models import (
+    Announcement,
     Cap,
     Commission,
     CommissionRule,
+    Conversion,
     CouponCode,
+    Creative,
+    DailyStat,
     Offer,
     Partner,
     PartnerGroup,
@@ -146,6 +150,18 @@ class CouponFactory(Base):
     discount = "10% off the first order"
 
 
+class ConversionFactory(Base):
+    class Meta:
+        model = Conversion
+
+    offer = factory.SubFactory(OfferFactory)
+    order_id = factory.Sequence(lambda n: f"order-{n:05d}")
+    partner = factory.SubFactory(PartnerFactory)
+    amount = Decimal("100.00")
+    currency = "USD"
+    status = "attributed"
+
+
 class CommissionFactory(Base):
     """An approved commission (status and amount are the usual overrides)."""
 
@@ -160,3 +176,52 @@ class CommissionFactory(Base):
     explanation = "test commission"
     approved_at = factory.LazyAttribute(lambda o: o.created_at if o.status in ("approved", "paid") else None)
     created_at = factory.LazyFunction(utcnow)
+
+
+class EarnedCommissionFactory(Base):
+    """A pending commission for a conversion (as a partner earns it from a sale)."""
+
+    class Meta:
+        model = Commission
+
+    partner = factory.SubFactory(PartnerFactory)
+    offer = factory.LazyAttribute(lambda o: o.conversion.offer if o.conversion else None)
+    conversion = factory.SubFactory(ConversionFactory, partner=factory.SelfAttribute("..partner"))
+    kind = "conversion"
+    amount = Decimal("10.00")
+    currency = "USD"
+    status = "pending"
+    explanation = "10% of $100.00 (offer default)"
+
+
+class DailyStatFactory(Base):
+    class Meta:
+        model = DailyStat
+
+    sub1 = ""
+    clicks = 0
+    unique_clicks = 0
+    bot_clicks = 0
+    conversions = 0
+    revenue = Decimal("0")
+    commission = Decimal("0")
+
+
+class CreativeFactory(Base):
+    class Meta:
+        model = Creative
+
+    offer = factory.SubFactory(OfferFactory)
+    kind = "text_link"
+    name = factory.Sequence(lambda n: f"Creative {n}")
+    body = "Shop now"
+    status = "active"
+
+
+class AnnouncementFactory(Base):
+    class Meta:
+        model = Announcement
+
+    title = factory.Sequence(lambda n: f"Announcement {n}")
+    body = "Something partners should know."
+    status = "published"

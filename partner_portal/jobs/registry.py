@@ -60,6 +60,9 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("statement-emails", "partner_portal.jobs.tasks:statement_emails",
             "Send statement emails that are due: retries and resends.",
             "interval", {"minutes": 5}),
+    JobSpec("standings", "partner_portal.jobs.tasks:standings",
+            "Rank partners for this month (milestone badges and the leaderboard).",
+            "interval", {"minutes": 10}),
 )
 
 

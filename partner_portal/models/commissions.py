@@ -33,6 +33,10 @@ class Commission(db.Model):
               unique=True, sqlite_where=text("kind IN ('conversion', 'tier2')"),
               postgresql_where=text("kind IN ('conversion', 'tier2')")),
         Index("ix_commissions_partner_status", "partner_id", "status"),
+        # A partner's own list, and their dashboard's figures by status for a period, read
+        # from the index alone (it carries status, currency and amount).
+        Index("ix_commissions_partner_created", "partner_id", "created_at", "status", "currency",
+              "amount"),
         Index("ix_commissions_status_payable", "status", "payable_at"),
     )
 

@@ -84,6 +84,8 @@ class Partner(db.Model):
     email_key: Mapped[str | None] = mapped_column(String(254), index=True)
     payout_email_key: Mapped[str | None] = mapped_column(String(254), index=True)
     website_key: Mapped[str | None] = mapped_column(String(253), index=True)
+    # The partner asked not to appear on the program's leaderboard.
+    leaderboard_opt_out: Mapped[bool] = mapped_column(default=False)
 
     group: Mapped[PartnerGroup | None] = relationship(back_populates="partners")
     parent: Mapped[Partner | None] = relationship(remote_side="Partner.id")
@@ -123,3 +125,17 @@ class TermsAcceptance(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
 
     terms_version = relationship("TermsVersion")
+
+
+class PartnerEmailPreference(db.Model):
+    """A partner's choice about one kind of email (``services/preferences.py`` lists the
+    kinds). No row means the kind's default."""
+
+    __tablename__ = "partner_email_preferences"
+
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

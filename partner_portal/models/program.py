@@ -50,6 +50,8 @@ class Program(db.Model):
     # The referred customer's discount on codes partners take themselves (empty: partners
     # ask the program team for a code).
     referral_discount: Mapped[str] = mapped_column(String(200), default="")
+    # Partners see a monthly leaderboard (by display name; each may opt out).
+    leaderboard_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -82,12 +82,12 @@ def ingest(records: list[dict]) -> int:
     table = Click.__table__  # Core, not the ORM: no per-row object bookkeeping
     stmt = (insert(table).on_conflict_do_nothing(index_elements=["token"])
             .returning(table.c.created_at, table.c.offer_id, table.c.partner_id, table.c.sub1,
-                       table.c.is_bot, table.c.is_unique))
+                       table.c.link_id, table.c.is_bot, table.c.is_unique))
     for start in range(0, len(rows), 5000):
         chunk = rows[start:start + 5000]
-        for at, offer_id, partner_id, sub1, bot, unique in db.session.execute(stmt, chunk):
+        for at, offer_id, partner_id, sub1, link_id, bot, unique in db.session.execute(stmt, chunk):
             stored += 1
-            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1,
+            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1, link_id=link_id,
                       clicks=0 if bot else 1, unique_clicks=1 if unique and not bot else 0,
                       bot_clicks=1 if bot else 0)
     batch.flush()

@@ -1,4 +1,4 @@
-"""Figures for the home pages."""
+"""Figures for the program overview (the partner dashboard is ``partner_stats``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import AuditEntry, Click, Commission, Conversion, DailyStat, Offer, Partner, TrackingLink
+from ..models import AuditEntry, Commission, DailyStat, Offer, Partner
 from .program import program_zone
 
 
@@ -49,34 +49,3 @@ def admin_overview(now: datetime) -> AdminOverview:
         select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(10)))
     return AdminOverview(by_status, active_offers or 0, clicks or 0, conversions or 0, revenue,
                          commissions, recent_apps, activity)
-
-
-@dataclass
-class PartnerOverview:
-    clicks_30d: int
-    conversions_30d: int
-    earnings_by_status: dict[str, Decimal]
-    currency: str
-    recent_commissions: list[Commission]
-    links: list[TrackingLink]
-    offers_available: int
-
-
-def partner_overview(partner: Partner, now: datetime, currency: str) -> PartnerOverview:
-    since = now - timedelta(days=30)
-    clicks = db.session.scalar(select(func.count()).select_from(Click).where(
-        Click.partner_id == partner.id, Click.created_at >= since, Click.is_bot.is_(False)))
-    conversions = db.session.scalar(select(func.count()).select_from(Conversion).where(
-        Conversion.partner_id == partner.id, Conversion.created_at >= since,
-        Conversion.status == "attributed"))
-    earnings = {s: a or Decimal(0) for s, a in db.session.execute(
-        select(Commission.status, func.sum(Commission.amount))
-        .where(Commission.partner_id == partner.id).group_by(Commission.status)).all()}
-    recent = list(db.session.scalars(
-        select(Commission).where(Commission.partner_id == partner.id)
-        .order_by(Commission.created_at.desc()).limit(10)))
-    links = list(db.session.scalars(
-        select(TrackingLink).where(TrackingLink.partner_id == partner.id)
-        .order_by(TrackingLink.created_at.desc()).limit(10)))
-    offers = db.session.scalar(select(func.count()).select_from(Offer).where(Offer.status == "active"))
-    return PartnerOverview(clicks or 0, conversions or 0, earnings, currency, recent, links, offers or 0)

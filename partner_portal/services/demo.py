@@ -242,12 +242,18 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
     db.session.flush()
 
     demo_engine.configure(offers, partners, staff["manager"], now - timedelta(days=days + 5), result)
+    say("Creatives, announcements…")
+    from . import demo_partner_side
+
+    star = next((p for p in partners if p.email == DEMO_PARTNER_EMAIL), None)
+    links.extend(demo_partner_side.seed_content(offers, star, now, result, lambda: _code(rng)))
 
     demo_partner_ids = [p.id for p in partners]
     has_events = db.session.scalar(
         select(func.count()).select_from(Click).where(Click.partner_id.in_(demo_partner_ids)))
     if has_events:
         result.skipped_events = True
+        demo_partner_side.rank(now)
         return result
 
     say(f"{days} days of clicks, conversions and commissions…")
@@ -258,6 +264,7 @@ def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = N
     rollups.rebuild()
     say("Payout batches…")
     _seed_payouts(now, staff, result)
+    demo_partner_side.rank(now)
     return result
 
 
@@ -291,6 +298,7 @@ def _assess_risk(partners, now) -> None:
     for partner in partners:
         if partner.id not in assessed:
             risk.assess(partner, now=partner.created_at)
+
 
 def _seed_payouts(now: datetime, staff: dict, result: SeedResult) -> None:
     """A settled batch from a month ago and this month's draft, the first time only."""

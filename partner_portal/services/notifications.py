@@ -95,3 +95,24 @@ def statement_ready(partner, statement) -> Mail:
                   statements_url=f"{current_app.config['BASE_URL']}/partner/statements")
     mail.attachments.append(Attachment(statement.filename, statement.pdf, "application", "pdf"))
     return mail
+
+
+# --- partner account and announcements --------------------------------------------------
+
+def email_change_confirm(user, new_email: str, confirm_url: str, valid_hours: int) -> Mail:
+    """To the new address: the link that proves it is theirs."""
+    return _queue(new_email, "email_change_confirm", "confirm your new email address",
+                  user=user, new_email=new_email, confirm_url=confirm_url,
+                  valid_hours=valid_hours)
+
+
+def email_changed(old_email: str, user, new_email: str) -> Mail:
+    """To the old address, once the change is done."""
+    return _queue(old_email, "email_changed", "your sign-in email was changed", user=user,
+                  old_email=old_email, new_email=new_email)
+
+
+def announcement(partner, item, url: str) -> Mail:
+    """An announcement, to a partner who wants announcements (``preferences``)."""
+    return _queue(partner.email, "announcement", item.title, partner=partner, item=item,
+                  url=url)

@@ -11,10 +11,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import Click, Commission, Conversion, DailyStat
+from ..models import Click, Commission, Conversion, DailyStat, LinkStat
 from .program import program_zone
 
 COUNTERS = ("clicks", "unique_clicks", "bot_clicks", "conversions", "revenue", "commission")
+# What the per-link rollup keeps (a link's offer fixes its currency).
+LINK_COUNTERS = ("clicks", "unique_clicks", "conversions", "commission")
 
 
 def local_day(moment: datetime, zone: ZoneInfo | None = None) -> date:
@@ -23,20 +25,26 @@ def local_day(moment: datetime, zone: ZoneInfo | None = None) -> date:
 
 class RollupBatch:
     """Collects increments in memory and writes them as one upsert per (day, offer,
-    partner, sub1) key."""
+    partner, sub1) key, and per (day, link) when the event came through a tracking link."""
 
     def __init__(self, zone: ZoneInfo | None = None):
         self.zone = zone or program_zone()
         self._rows: dict[tuple, dict[str, int | Decimal]] = defaultdict(dict)
+        self._link_rows: dict[tuple, dict[str, int | Decimal]] = defaultdict(dict)
 
     def add(self, *, at: datetime, offer_id: int, partner_id: int, sub1: str | None = None,
-            **increments) -> None:
-        key = (local_day(at, self.zone), offer_id, partner_id, (sub1 or "")[:100])
-        row = self._rows[key]
+            link_id: int | None = None, **increments) -> None:
+        day = local_day(at, self.zone)
+        row = self._rows[(day, offer_id, partner_id, (sub1 or "")[:100])]
         for name, value in increments.items():
             if name not in COUNTERS:
                 raise ValueError(f"unknown rollup counter {name}")
             row[name] = row.get(name, 0) + value
+        if link_id is not None:
+            link_row = self._link_rows[(day, link_id, partner_id)]
+            for name, value in increments.items():
+                if name in LINK_COUNTERS:
+                    link_row[name] = link_row.get(name, 0) + value
 
     def flush(self) -> int:
         if not self._rows:
@@ -53,8 +61,20 @@ class RollupBatch:
                 set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS if c in increments},
             )
             db.session.execute(stmt)
+        links = LinkStat.__table__
+        for (day, link_id, partner_id), increments in self._link_rows.items():
+            if not increments:
+                continue
+            values = {c: increments.get(c, 0) for c in LINK_COUNTERS}
+            stmt = insert(links).values(day=day, link_id=link_id, partner_id=partner_id, **values)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["link_id", "day"],
+                set_={c: links.c[c] + stmt.excluded[c] for c in LINK_COUNTERS if c in increments},
+            )
+            db.session.execute(stmt)
         written = len(self._rows)
         self._rows.clear()
+        self._link_rows.clear()
         return written
 
 
@@ -62,39 +82,43 @@ def rebuild(*, since: date | None = None) -> int:
     """Recompute the rollups from clicks, conversions and commissions (all days, or from
     ``since`` on). Safe to run at any time inside one transaction."""
     zone = program_zone()
-    if since is None:
-        db.session.execute(delete(DailyStat))
-    else:
-        db.session.execute(delete(DailyStat).where(DailyStat.day >= since))
+    for model in (DailyStat, LinkStat):
+        if since is None:
+            db.session.execute(delete(model))
+        else:
+            db.session.execute(delete(model).where(model.day >= since))
     batch = RollupBatch(zone)
 
     def include(moment: datetime) -> bool:
         return since is None or local_day(moment, zone) >= since
 
-    for at, offer_id, partner_id, sub1, is_bot, is_unique in db.session.execute(
-            select(Click.created_at, Click.offer_id, Click.partner_id, Click.sub1, Click.is_bot,
-                   Click.is_unique).execution_options(yield_per=5000)):
+    for at, offer_id, partner_id, sub1, link_id, is_bot, is_unique in db.session.execute(
+            select(Click.created_at, Click.offer_id, Click.partner_id, Click.sub1, Click.link_id,
+                   Click.is_bot, Click.is_unique).execution_options(yield_per=5000)):
         if include(at):
-            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1,
+            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1, link_id=link_id,
                       clicks=0 if is_bot else 1, unique_clicks=1 if (is_unique and not is_bot) else 0,
                       bot_clicks=1 if is_bot else 0)
-    for at, offer_id, partner_id, sub1, amount, refunded in db.session.execute(
+    for at, offer_id, partner_id, sub1, link_id, amount, refunded in db.session.execute(
             select(Conversion.occurred_at, Conversion.offer_id, Conversion.partner_id,
-                   Click.sub1, Conversion.amount, Conversion.refunded_amount)
+                   Click.sub1, Click.link_id, Conversion.amount, Conversion.refunded_amount)
             .outerjoin(Click, Click.id == Conversion.click_row_id)
             .where(Conversion.status == "attributed", Conversion.partner_id.is_not(None))):
         if include(at):
-            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1, conversions=1,
-                      revenue=Decimal(amount) - Decimal(refunded))
-    for created, occurred, offer_id, partner_id, sub1, amount in db.session.execute(
+            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1, link_id=link_id,
+                      conversions=1, revenue=Decimal(amount) - Decimal(refunded))
+    for created, occurred, offer_id, partner_id, sub1, link_id, clicker, amount in db.session.execute(
             select(Commission.created_at, Conversion.occurred_at, Commission.offer_id,
-                   Commission.partner_id, Click.sub1, Commission.amount)
+                   Commission.partner_id, Click.sub1, Click.link_id, Click.partner_id,
+                   Commission.amount)
             .outerjoin(Conversion, Conversion.id == Commission.conversion_id)
             .outerjoin(Click, Click.id == Conversion.click_row_id)
             .where(Commission.status != "rejected", Commission.offer_id.is_not(None))
             .execution_options(yield_per=5000)):
         at = occurred or created
         if include(at):
-            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1,
+            # A tier-2 share goes to the recruiting partner: it was not earned on their link.
+            own = link_id if partner_id == clicker else None
+            batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1, link_id=own,
                       commission=Decimal(amount))
     return batch.flush()

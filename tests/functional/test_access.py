@@ -59,9 +59,13 @@ def test_read_only_staff_cannot_change_anything(app, client, login_as, role):
 
 
 def test_unapproved_partner_is_kept_to_the_status_page(app, client, login_as):
+    """Only the status page and their own account pages (password, email, two-factor)."""
+    from partner_portal.blueprints.partner import ACCOUNT_PAGES
+
     login_as("partner", status="applied")
     for rule in _rules(app, "/partner"):
-        if "GET" not in rule.methods or rule.endpoint in ("partner.home", "partner.account"):
+        if "GET" not in rule.methods or rule.endpoint == "partner.home" \
+                or rule.endpoint in ACCOUNT_PAGES:
             continue
         response = client.get(_concrete(rule))
         assert response.status_code in (302, 404), rule.rule

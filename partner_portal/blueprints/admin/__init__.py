@@ -54,7 +54,6 @@ def inject_permissions():
 
 from . import views  # noqa: E402,F401
 from . import (  # noqa: E402,F401
-    commissions, fraud, integrations, jobs, ledger, offers, partners, payouts, referrals, reports,
-    rules, settings, simulator, staff, webhooks,
+    commissions, creatives, fraud, integrations, jobs, ledger, offers, partners, payouts, portal,
+    referrals, reports, rules, settings, simulator, staff, statements, webhooks,
 )
-from . import statements  # noqa: E402,F401

@@ -6,14 +6,26 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from ...extensions import login_manager
+from ...services import audit
 from ...services.terms import pending_for
 
 bp = Blueprint("partner", __name__)
 
+# The partner's own account: open whatever their status, and before accepting new terms.
+ACCOUNT_PAGES = {"partner.account", "partner.account_profile", "partner.account_email",
+                 "partner.account_email_confirm", "partner.account_notifications",
+                 "partner.two_factor_setup", "partner.two_factor_disable"}
 # Pages a partner who is not (or no longer) approved may still open.
-OPEN_TO_ANY_STATUS = {"partner.home", "partner.account", "partner.accept_terms"}
+OPEN_TO_ANY_STATUS = {"partner.home", "partner.accept_terms"} | ACCOUNT_PAGES
 # Pages reachable before accepting a new version of the terms or guidelines.
-BEFORE_TERMS = {"partner.accept_terms", "partner.account"}
+BEFORE_TERMS = {"partner.accept_terms", "partner.terms_page"} | ACCOUNT_PAGES
+
+
+def actor() -> audit.Actor:
+    """The signed-in partner user, as the audit log records them."""
+    from ..auth.session import client_ip
+
+    return audit.Actor.of(current_user, client_ip())
 
 
 @bp.before_request
@@ -37,4 +49,4 @@ def guard():
 
 
 from . import views  # noqa: E402,F401
-from . import statements  # noqa: E402,F401
+from . import account, creatives, earnings, links, milestones, share, statements  # noqa: E402,F401

@@ -1,18 +1,36 @@
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from ...extensions import db
+from ...models import Commission
 from ...models.base import utcnow
-from ...services import audit, coupons, dashboard, partner_offers, referrals, terms
+from ...services import (
+    announcements, audit, coupons, milestones, partner_offers, partner_stats, referrals, terms,
+)
+from ...services import dashboard_ranges as ranges
 from ...services.errors import DomainError, ValidationError
-from ...services.program import get_program
-from ..account import change_password_view
+from ...services.money import round_money
+from ...services.program import current_terms, get_program, program_zone
 from ..auth.session import client_ip
-from ..forms import ChangePasswordForm, ConfirmForm, apply_error
-from .forms import AcceptTermsForm
+from ..csvutil import csv_response
+from ..forms import ConfirmForm, apply_error
 from . import bp
+from .forms import AcceptTermsForm
+
+
+def selected_range() -> tuple[ranges.DateRange, str | None]:
+    """The range picked in the query string, and an error message if the custom dates were
+    not usable (the default range is shown instead)."""
+    args = request.args
+    zone = program_zone()
+    try:
+        return ranges.resolve(args.get("range"), utcnow(), zone, start=args.get("from"),
+                              end=args.get("to")), None
+    except ValidationError as exc:
+        return ranges.resolve(ranges.DEFAULT, utcnow(), zone), exc.message
 
 
 @bp.route("/")
@@ -20,16 +38,49 @@ def home():
     partner = g.partner
     if partner.status != "approved":
         return render_template("partner/status.html", partner=partner)
-    overview = dashboard.partner_overview(partner, utcnow(), get_program().currency)
-    return render_template("partner/home.html", partner=partner, o=overview)
+    period, range_error = selected_range()
+    board = partner_stats.dashboard(partner.id, period, get_program().currency)
+    recent = list(db.session.scalars(
+        select(Commission).where(Commission.partner_id == partner.id)
+        .order_by(Commission.created_at.desc(), Commission.id.desc()).limit(5)))
+    return render_template(
+        "partner/dashboard.html", partner=partner, d=board, presets=ranges.PRESETS,
+        range_error=range_error, chart=board.chart(),
+        by_offer=partner_stats.breakdown(partner.id, "offer", period),
+        by_sub=partner_stats.breakdown(partner.id, "sub1", period),
+        recent=recent, news=announcements.published(limit=3),
+        badges=milestones.board(partner.id, utcnow().astimezone(program_zone()).date()))
 
 
-@bp.route("/account", methods=["GET", "POST"])
-def account():
-    form = ChangePasswordForm()
-    if change_password_view(form, current_user._get_current_object()):
-        return redirect(url_for("partner.account"))
-    return render_template("partner/account.html", form=form, partner=g.partner)
+@bp.route("/reports/<by>.csv")
+def report_csv(by: str):
+    if by not in partner_stats.BREAKDOWNS:
+        abort(404)
+    period, _ = selected_range()
+    rows = partner_stats.breakdown(g.partner.id, by, period)
+    header = [partner_stats.BREAKDOWNS[by], "Currency", "Clicks", "Unique clicks",
+              "Conversions", "Conversion rate", "Revenue", "Earnings", "EPC"]
+
+    def ratio(value, places):
+        return "" if value is None else f"{value:.{places}f}"
+
+    return csv_response(
+        f"{by}-{period.start.isoformat()}-{period.end.isoformat()}.csv", header,
+        ([r.label, r.currency, r.figures.clicks, r.figures.unique_clicks, r.figures.conversions,
+          ratio(r.figures.conversion_rate, 4), round_money(r.figures.revenue, r.currency),
+          round_money(r.figures.commission, r.currency), ratio(r.figures.epc, 4)] for r in rows))
+
+
+@bp.route("/announcements")
+def announcements_page():
+    return render_template("partner/announcements.html", items=announcements.published())
+
+
+@bp.route("/terms/current")
+def terms_page():
+    return render_template("partner/terms_current.html", terms=current_terms("terms"),
+                           guidelines=current_terms("guidelines"),
+                           accepted=terms.acceptances(g.partner))
 
 
 @bp.route("/terms", methods=["GET", "POST"])

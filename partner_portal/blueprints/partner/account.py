@@ -1,0 +1,163 @@
+"""The partner's account: password, profile, sign-in email, email preferences, two-factor."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ...extensions import db
+from ...models.base import utcnow
+from ...services import accounts, notifications, partner_account, preferences
+from ...services.errors import DomainError, NotFound
+from ...services.program import get_program
+from ..account import change_password_view, two_factor_qr
+from ..forms import ChangePasswordForm, ConfirmForm, apply_error
+from . import actor, bp
+from .forms import EmailChangeForm, PasswordConfirmForm, ProfileForm, TwoFactorSetupForm
+
+SETUP_SECRET = "partner_totp_setup_secret"
+# The account page holds several forms; prefixes keep their field names and ids apart.
+PASSWORD_PREFIX, PROFILE_PREFIX, EMAIL_PREFIX, TFA_PREFIX, PREFS_PREFIX = \
+    "pw", "profile", "email", "tfa", "prefs"
+
+
+def _page(status: int = 200, **forms):
+    partner, user = g.partner, current_user._get_current_object()
+    forms.setdefault("password_form", ChangePasswordForm(formdata=None, prefix=PASSWORD_PREFIX))
+    forms.setdefault("profile_form", ProfileForm(formdata=None, obj=partner,
+                                                 prefix=PROFILE_PREFIX))
+    forms.setdefault("email_form", EmailChangeForm(formdata=None, prefix=EMAIL_PREFIX))
+    forms.setdefault("disable_form", PasswordConfirmForm(formdata=None, prefix=TFA_PREFIX))
+    return render_template(
+        "partner/account.html", partner=partner, prefs=preferences.choices(partner),
+        kinds=preferences.KINDS, prefs_form=ConfirmForm(formdata=None, prefix=PREFS_PREFIX),
+        pending_email=partner_account.pending_email(user, utcnow()), **forms), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    form = ChangePasswordForm(prefix=PASSWORD_PREFIX)
+    if change_password_view(form, current_user._get_current_object()):
+        return redirect(url_for("partner.account"))
+    return _page(422 if form.errors else 200, password_form=form)
+
+
+@bp.route("/account/profile", methods=["POST"])
+def account_profile():
+    form = ProfileForm(prefix=PROFILE_PREFIX)
+    if form.validate_on_submit():
+        try:
+            partner_account.update_profile(g.partner, form.display_name.data,
+                                           form.leaderboard_opt_out.data, actor=actor(),
+                                           now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("partner.account"))
+    return _page(422, profile_form=form)
+
+
+@bp.route("/account/email", methods=["POST"])
+def account_email():
+    form = EmailChangeForm(prefix=EMAIL_PREFIX)
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        max_age = current_app.config["EMAIL_CHANGE_MAX_AGE_SECONDS"]
+        try:
+            token = partner_account.request_email_change(
+                user, form.new_email.data, form.password.data, now=utcnow(),
+                max_age_seconds=max_age, actor=actor())
+        except DomainError as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            new_email = partner_account.pending_email(user, utcnow())
+            notifications.email_change_confirm(
+                user, new_email,
+                url_for("partner.account_email_confirm", token=token, _external=True),
+                max(1, max_age // 3600))
+            db.session.commit()
+            flash(f"We sent a link to {new_email}. Open it to finish the change; until then "
+                  "you keep signing in with your current address.", "info")
+            return redirect(url_for("partner.account"))
+    return _page(422, email_form=form)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def account_email_confirm(token: str):
+    """GET shows a button (mail scanners that open links change nothing); POST confirms."""
+    form = ConfirmForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        try:
+            changed = partner_account.confirm_email_change(user, token, now=utcnow(),
+                                                           actor=actor())
+        except NotFound:
+            abort(404)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("partner.account"))
+        notifications.email_changed(changed.old, user, changed.new)
+        db.session.commit()
+        flash(f"Your sign-in email is now {changed.new}.", "success")
+        return redirect(url_for("partner.account"))
+    if not partner_account.token_belongs_to(user, token):
+        abort(404)
+    return render_template("partner/email_confirm.html", form=form)
+
+
+@bp.route("/account/notifications", methods=["POST"])
+def account_notifications():
+    if ConfirmForm(prefix=PREFS_PREFIX).validate_on_submit():
+        chosen = set(request.form.getlist("kinds"))
+        preferences.save(g.partner, {k.code: k.code in chosen for k in preferences.KINDS},
+                         actor=actor(), now=utcnow())
+        db.session.commit()
+        flash("Your email preferences are saved.", "success")
+    return redirect(url_for("partner.account"))
+
+
+@bp.route("/account/2fa", methods=["GET", "POST"])
+def two_factor_setup():
+    user = current_user._get_current_object()
+    if user.totp_enabled:
+        return redirect(url_for("partner.account"))
+    form = TwoFactorSetupForm()
+    secret = session.get(SETUP_SECRET) or accounts.new_totp_secret()
+    session[SETUP_SECRET] = secret
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.enable_totp(user, secret, form.code.data, actor(), now=utcnow())
+        except DomainError as exc:
+            apply_error(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            session.pop(SETUP_SECRET, None)
+            flash("Two-factor authentication is on. Sign-in now asks for a code.", "success")
+            return redirect(url_for("partner.account"))
+    uri = accounts.totp_uri(user, secret, get_program().name)
+    return render_template("partner/two_factor_setup.html", form=form, secret=secret,
+                           qr=two_factor_qr(uri)), status
+
+
+@bp.route("/account/2fa/disable", methods=["POST"])
+def two_factor_disable():
+    form = PasswordConfirmForm(prefix=TFA_PREFIX)
+    if form.validate_on_submit():
+        try:
+            partner_account.disable_two_factor(current_user._get_current_object(),
+                                               form.password.data, actor=actor(), now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Two-factor authentication is off.", "success")
+            return redirect(url_for("partner.account"))
+    return _page(422, disable_form=form)

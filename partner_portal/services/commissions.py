@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Commission
-from . import audit, webhooks
+from . import audit, rollups, webhooks
 from .errors import NotFound, ValidationError
 from .lifecycle import COMMISSION
 
@@ -45,7 +45,8 @@ def open_adjustments(commission: Commission, status: str) -> list[Commission]:
 
 def apply_action(commission: Commission, action: str, *, reason: str | None,
                  actor: audit.Actor, now: datetime, note: str | None = None,
-                 adjustments: list[Commission] | None = None, flush: bool = True) -> None:
+                 adjustments: list[Commission] | None = None, flush: bool = True,
+                 refund_rejection: bool = False) -> None:
     """Move one commission along the lifecycle, audited; its open adjustments move too
     (``adjustments``: already loaded by a batch, else read here)."""
     before, after = COMMISSION.apply(commission, action)
@@ -60,12 +61,15 @@ def apply_action(commission: Commission, action: str, *, reason: str | None,
                  note=note or reason, now=now, flush=flush)
     if action == "approve":
         webhooks.emit("commission.approved", webhooks.commission_data(commission), now=now)
+    if action == "reject" and not refund_rejection:
+        rollups.commission_rejected(commission)
     if before in ("pending", "hold"):
         if adjustments is None:
             adjustments = open_adjustments(commission, before)
         for adjustment in adjustments:
             apply_action(adjustment, action, reason=reason, actor=actor, now=now,
-                         note=f"follows commission {commission.id}", adjustments=[], flush=flush)
+                         note=f"follows commission {commission.id}", adjustments=[], flush=flush,
+                         refund_rejection=refund_rejection)
 
 
 def decide(commission_id: int, action: str, *, reason: str | None = None,

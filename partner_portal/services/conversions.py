@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Commission, Conversion, Offer
 from ..models.tracking import CONVERSION_EVENTS
-from . import audit, cap_alerts, caps, commission_engine, volume, webhooks
+from . import audit, cap_alerts, caps, commission_engine, rollups, volume, webhooks
 from .attribution import attribute
 from .clickids import codec_for
 from .commission_rules import Context
@@ -144,6 +144,7 @@ def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime
             return RecordResult(existing, False)
     commissions = [] if att.partner is None else _pay(conversion, offer, att, actor=actor,
                                                       now=now, alert=alert)
+    rollups.conversion_recorded(conversion, commissions)
     webhooks.emit("conversion.created", webhooks.conversion_data(conversion), now=now)
     return RecordResult(conversion, True, commissions)
 
@@ -271,7 +272,7 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
         target = _net_target(original, conversion)
         if original.status in ("pending", "hold") and target == 0:
             apply_action(original, "reject", reason="Order refunded.", actor=actor, now=now,
-                         note=note)
+                         note=note, refund_rejection=True)  # the rollup moves with the refund
             result.rejected.append(original)
             continue
         adjustments = db.session.scalars(select(Commission.amount).where(
@@ -292,6 +293,7 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
         db.session.add(adjustment)
         result.adjustments.append(adjustment)
     db.session.flush()
+    rollups.refund_recorded(conversion, refund, result.adjustments, result.rejected)
     for reversed_commission in (*result.adjustments, *result.rejected):
         webhooks.emit("commission.reversed", webhooks.commission_data(reversed_commission), now=now)
     audit.record(actor, "conversion.refund", "conversion", conversion.id, before=before,

@@ -122,3 +122,64 @@ def rebuild(*, since: date | None = None) -> int:
             batch.add(at=at, offer_id=offer_id, partner_id=partner_id, sub1=sub1, link_id=own,
                       commission=Decimal(amount))
     return batch.flush()
+
+
+# --- keeping the rollups current as conversions and commissions change ---------------------
+
+def _context(conversion):
+    """(day anchor, sub1, link id, the clicking partner) for a conversion's rollup rows."""
+    if conversion is None:
+        return None, None, None, None
+    sub1 = link_id = clicker = None
+    if conversion.click_row_id:
+        row = db.session.execute(select(Click.sub1, Click.link_id, Click.partner_id)
+                                 .where(Click.id == conversion.click_row_id)).first()
+        if row is not None:
+            sub1, link_id, clicker = row
+    return conversion.occurred_at, sub1, link_id, clicker
+
+
+def _add_commission(batch: RollupBatch, commission, conversion, context, sign: int) -> None:
+    if commission.offer_id is None:
+        return
+    at, sub1, link_id, clicker = context
+    own = link_id if commission.partner_id == clicker else None
+    batch.add(at=at or commission.created_at, offer_id=commission.offer_id,
+              partner_id=commission.partner_id, sub1=sub1, link_id=own,
+              commission=sign * Decimal(commission.amount))
+
+
+def conversion_recorded(conversion, commissions) -> None:
+    """A new conversion: counted if attributed; its commissions (not rejected) added."""
+    batch = RollupBatch()
+    context = _context(conversion)
+    at, sub1, link_id, _clicker = context
+    if conversion.status == "attributed" and conversion.partner_id is not None:
+        batch.add(at=at, offer_id=conversion.offer_id, partner_id=conversion.partner_id,
+                  sub1=sub1, link_id=link_id, conversions=1, revenue=Decimal(conversion.amount))
+    for commission in commissions:
+        if commission.status != "rejected":
+            _add_commission(batch, commission, conversion, context, +1)
+    batch.flush()
+
+
+def refund_recorded(conversion, refunded: Decimal, adjustments, rejected) -> None:
+    batch = RollupBatch()
+    context = _context(conversion)
+    at, sub1, link_id, _clicker = context
+    if conversion.status == "attributed" and conversion.partner_id is not None and refunded:
+        batch.add(at=at, offer_id=conversion.offer_id, partner_id=conversion.partner_id,
+                  sub1=sub1, link_id=link_id, revenue=-Decimal(refunded))
+    for adjustment in adjustments:
+        _add_commission(batch, adjustment, conversion, context, +1)
+    for commission in rejected:
+        _add_commission(batch, commission, conversion, context, -1)
+    batch.flush()
+
+
+def commission_rejected(commission) -> None:
+    """A commission (or adjustment) that counted is now rejected: take it out."""
+    batch = RollupBatch()
+    conversion = commission.conversion
+    _add_commission(batch, commission, conversion, _context(conversion), -1)
+    batch.flush()

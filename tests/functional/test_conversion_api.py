@@ -162,3 +162,25 @@ def test_fraud_rules_screen_conversions_from_the_api(client, db, setup):
     assert response.json["commissions"][0]["status"] == "hold"
     db.session.rollback()
     assert db.session.scalar(select(FraudCase.rule)) == "fast_conversion"
+
+
+def test_conversions_and_refunds_keep_the_rollups_equal_to_a_rebuild(client, db, setup):
+    from partner_portal.models import DailyStat
+    from partner_portal.services import rollups
+
+    post(client, setup, {"order_id": "RU-1", "amount": "100.00", "currency": "USD", "click_id": click_id(setup)})
+    post(client, setup, {"order_id": "RU-2", "amount": "50.00", "currency": "USD", "click_id": click_id(setup)})
+    client.post("/api/v1/conversions/RU-1/refund", json={"amount": "30.00"}, headers=setup["auth"])
+    client.post("/api/v1/conversions/RU-2/refund", headers=setup["auth"])
+    db.session.rollback()
+
+    def snapshot():
+        return sorted((s.day, s.partner_id, s.sub1, s.conversions, s.revenue, s.commission)
+                      for s in db.session.scalars(select(DailyStat)) if s.conversions or s.revenue or s.commission)
+
+    live = snapshot()
+    assert sum(row[3] for row in live) == 2
+    assert sum(row[4] for row in live) == Decimal("70.00")  # 100 − 30 + 50 − 50
+    rollups.rebuild()
+    db.session.commit()
+    assert snapshot() == live

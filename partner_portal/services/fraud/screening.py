@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Click, Commission, Conversion, FraudCase, FraudRuleSetting, Offer, Partner
 from ...models.fraud import FRAUD_ACTIONS
-from .. import audit
+from .. import audit, rollups
 from ..errors import InvalidTransition, NotFound, ValidationError
 from ..lifecycle import COMMISSION
 from .rules import REGISTRY, FraudContext
@@ -105,6 +105,8 @@ def screen(conversion: Conversion, *, now: datetime) -> list[FraudCase]:
             if commission.status != "pending":
                 continue
             before, after = COMMISSION.apply(commission, action)
+            if after == "rejected":
+                rollups.commission_rejected(commission)
             commission.status_reason = f"Fraud rule “{REGISTRY[strongest.rule].title}”: {strongest.summary}"
             audit.record(actor, f"commission.{action}", "commission", commission.id,
                          before={"status": before}, after={"status": after},
@@ -142,6 +144,8 @@ def resolve(case_id: int, decision: str, *, note: str, actor: audit.Actor, now: 
             before, after = COMMISSION.apply(commission, "release" if decision == "release" else "reject")
         except InvalidTransition:
             continue  # e.g. a flag-only case: the commission was never held
+        if after == "rejected":
+            rollups.commission_rejected(commission)
         commission.status_reason = None if decision == "release" else f"Rejected after fraud review: {note}"
         audit.record(actor, f"commission.{'release' if decision == 'release' else 'reject'}",
                      "commission", commission.id, before={"status": before}, after={"status": after},

@@ -45,6 +45,7 @@ PAGES = [
     ("partner-offers", "partner@demo.test", "/partner/offers"),
     ("admin-statements", "finance@demo.test", "/admin/statements"),
     ("partner-statements", "partner@demo.test", "/partner/statements"),
+    ("partner-payouts", "partner@demo.test", "/partner/payouts"),
     ("partner-earnings", "partner@demo.test", "/partner/earnings"),
     ("partner-links", "partner@demo.test", "/partner/links"),
     ("partner-link", "partner@demo.test", "/partner/links/1"),

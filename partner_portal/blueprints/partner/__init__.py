@@ -49,4 +49,6 @@ def guard():
 
 
 from . import views  # noqa: E402,F401
-from . import account, creatives, earnings, links, milestones, share, statements  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    account, creatives, earnings, links, milestones, payouts, share, statements,
+)

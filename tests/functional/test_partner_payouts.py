@@ -45,3 +45,15 @@ def test_a_bad_iban_names_the_field_and_changes_nothing(client, login_as, db):
     assert 'id="iban-error"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Partner, partner.id).payout_method == before
+
+
+def test_the_share_page_shows_the_partners_own_coupon_codes(client, login_as, db):
+    from ..factories import CouponFactory
+
+    partner = login_as("partner").partner
+    CouponFactory(partner=partner, code="ADA-10", discount="10% off your first order")
+    CouponFactory(partner=PartnerFactory(), code="OTHER-99")
+    db.session.commit()
+    html = client.get("/partner/share").get_data(as_text=True)
+    assert "ADA-10" in html and "10% off your first order" in html
+    assert "OTHER-99" not in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, render_template, request
 
 from ...extensions import db
-from ...services import link_builder, sharing
+from ...services import coupons, link_builder, sharing
 from ...services.errors import ValidationError
 from ...services.program import get_program
 from . import bp
@@ -44,4 +44,5 @@ def share_page():
     form.message.data = message
     return render_template("partner/share.html", form=form, url=url, message=message,
                            subject=subject, targets=sharing.share_links(message, url, subject),
-                           recruiting=what == "referral"), status
+                           recruiting=what == "referral",
+                           coupons=[c for c in coupons.for_partner(partner.id) if c.is_active]), status

@@ -1,4 +1,4 @@
-"""CSV downloads that are safe to open in a spreadsheet."""
+"""Streamed CSV downloads (no BOM), cells made safe by services/spreadsheet."""
 
 from __future__ import annotations
 
@@ -8,22 +8,7 @@ from typing import Iterable
 
 from flask import Response
 
-# A cell starting with one of these could run as a formula in a spreadsheet.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """Text as it should appear in a CSV: formulas defused with a leading apostrophe.
-    Numbers we produce (Decimal, int) stay numbers, so a negative amount stays -5.00."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)) or type(value).__name__ == "Decimal":
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
+from ..services.spreadsheet import safe_cell
 
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:
     def generate():

@@ -1,4 +1,4 @@
-"""CSV downloads that are safe to open in a spreadsheet."""
+"""CSV downloads that are safe to open in a spreadsheet (cells from services/spreadsheet)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,7 @@ from typing import Iterable
 
 from flask import Response
 
-# A cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+from ..services.spreadsheet import safe_cell
 
 
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -23,7 +23,6 @@ class AdminOverview:
     commissions_by_status: dict[tuple[str, str], Decimal]
     recent_applications: list[Partner]
     recent_activity: list[AuditEntry]
-    daily: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def admin_overview(now: datetime) -> AdminOverview:

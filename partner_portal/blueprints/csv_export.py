@@ -10,6 +10,7 @@ from flask import Response
 
 from ..services.spreadsheet import safe_cell
 
+
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:
     def generate():
         buffer = io.StringIO()

@@ -108,6 +108,15 @@ class Config:
     CREATIVE_MAX_BYTES = _int("CREATIVE_MAX_BYTES", 2 * 1024 * 1024)
     CREATIVE_MAX_SIDE = _int("CREATIVE_MAX_SIDE", 4000)
 
+    # API rate limits per key (Flask-Limiter notation, e.g. "600 per minute"): one for the
+    # management and read endpoints, one for reporting conversions and refunds. Counters
+    # live in RATELIMIT_STORAGE_URI: memory:// counts per process; point it at Redis
+    # (redis://host:6379) to count across workers and hosts.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
+    API_INGEST_RATE_LIMIT = os.environ.get("API_INGEST_RATE_LIMIT", "60000 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -55,12 +55,13 @@ def register_extensions(app: Flask) -> None:
     from . import link_cache, mail
     from .services.click_spool import ClickSpool
     from .services.clickids import codec_for
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import csrf, db, limiter, login_manager, migrate
     from .blueprints.auth.session import load_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

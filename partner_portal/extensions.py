@@ -1,5 +1,9 @@
 """Flask extensions, created unbound and initialised in ``create_app``."""
 
+import hashlib
+
+from flask import request
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +29,17 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def api_client_identity() -> str:
+    """Rate limits count per API key: a digest of the bearer token (so no database read
+    happens before the limit is checked), or the client address when there is none."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "key:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+    return "addr:" + (request.remote_addr or "unknown")
+
+
+# Limits are declared per route (the API only); storage and headers come from the config.
+limiter = Limiter(key_func=api_client_identity)

@@ -17,25 +17,63 @@ KEY_PREFIX = "pp_"
 # last_used_at is refreshed at most this often, so busy keys do not write on every call.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
+# What a key may do. "*" (every scope) is what a key gets when none are chosen.
+SCOPES = {
+    "conversions:write": "Report conversions and refunds",
+    "conversions:read": "Read conversions",
+    "partners:read": "Read partners and their balances",
+    "partners:write": "Create and approve partners",
+    "offers:read": "Read offers and caps",
+    "offers:write": "Create offers and caps",
+    "links:read": "Read tracking links",
+    "links:write": "Create tracking links",
+    "commissions:read": "Read commissions",
+    "payouts:read": "Read payouts",
+    "statements:read": "Read statements and their PDFs",
+    "stats:read": "Read statistics",
+}
+ALL_SCOPES = "*"
+
+
+def clean_scopes(scopes: list[str] | None) -> str:
+    """The stored form of ``scopes``: "*" for none chosen (full access), else the chosen
+    scopes, comma-separated in a stable order."""
+    chosen = [s.strip() for s in scopes or [] if s and s.strip()]
+    if not chosen or ALL_SCOPES in chosen:
+        return ALL_SCOPES
+    unknown = sorted(set(chosen) - set(SCOPES))
+    if unknown:
+        raise ValidationError(f"Unknown scope: {', '.join(unknown)}. Choose from "
+                              f"{', '.join(SCOPES)}.", field="scopes")
+    return ",".join(s for s in SCOPES if s in chosen)
+
+
+def allows(key: ApiKey, scope: str) -> bool:
+    granted = key.scope_list
+    return ALL_SCOPES in granted or scope in granted
+
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create(name: str, *, actor: audit.Actor, now: datetime) -> tuple[ApiKey, str]:
-    """A new key; the plain key is returned once and never stored."""
+def create(name: str, *, actor: audit.Actor, now: datetime,
+           scopes: list[str] | None = None) -> tuple[ApiKey, str]:
+    """A new key; the plain key is returned once and never stored. With no ``scopes`` it
+    may do everything."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("Give the key a name, e.g. the system that will use it.", field="name")
     if len(name) > 80:
         raise ValidationError("Use at most 80 characters.", field="name")
+    stored_scopes = clean_scopes(scopes)
     plain = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(name=name, prefix=plain[:10], key_hash=hash_key(plain), created_by_id=actor.user_id,
-                 created_at=now)
+                 created_at=now, scopes=stored_scopes)
     db.session.add(key)
     db.session.flush()
-    audit.record(actor, "api_key.create", "api_key", key.id, after={"name": name, "prefix": key.prefix},
-                 now=now)
+    audit.record(actor, "api_key.create", "api_key", key.id,
+                 after={"name": name, "prefix": key.prefix, "scopes": stored_scopes}, now=now)
     return key, plain
 
 

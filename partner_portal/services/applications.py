@@ -140,3 +140,59 @@ def submit_application(app: Application, *, ip: str | None, now: datetime) -> Pa
     assessment = risk.assess(partner, now=now)
     autorules.run(partner, assessment, now=now)
     return partner
+
+
+@dataclass
+class NewPartner:
+    """A partner a manager (or their CRM, over the API) adds directly."""
+
+    email: str
+    name: str
+    status: str = "applied"  # or "approved"
+    country: str | None = None
+    website: str | None = None
+    group_id: int | None = None
+
+
+def add_partner(inp: NewPartner, *, actor: audit.Actor, now: datetime,
+                link_for, invite_max_age_seconds: int) -> Partner:
+    """Create a partner and their login without a password, and email them a link to
+    choose one. ``status="approved"`` approves them at once, through the same decision
+    (transition, audit entry, email, webhook) as approving an application."""
+    from . import accounts, vetting
+
+    name = (inp.name or "").strip()
+    if not name:
+        raise ValidationError("Enter the partner's name.", field="name")
+    if len(name) > 120:
+        raise ValidationError("Use at most 120 characters.", field="name")
+    if inp.status not in ("applied", "approved"):
+        raise ValidationError("Choose applied or approved.", field="status")
+    email = _clean_email(inp.email, "email")
+    country = None
+    if inp.country:
+        country = inp.country.strip().upper()
+        if pycountry.countries.get(alpha_2=country) is None:
+            raise ValidationError("Use an ISO 3166 country code such as US or DE.", field="country")
+    website = _clean_url(inp.website, "website")
+    group_id = vetting.get_group(inp.group_id).id if inp.group_id is not None else None
+    if find_user_by_email(email) or db.session.scalar(select(Partner.id).where(Partner.email == email)):
+        raise Conflict("A partner or user with this email already exists.", field="email")
+    partner = Partner(ref=new_partner_ref(), name=name, email=email, website=website,
+                      country=country, promotion_methods="", status="applied",
+                      created_at=now, status_changed_at=now)
+    db.session.add(partner)
+    db.session.flush()
+    user = User(email=email, name=name, role="partner", partner_id=partner.id, created_at=now)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "partner.create", "partner", partner.id,
+                 after={"status": "applied", "email": email, "name": name}, now=now)
+    webhooks.emit("partner.applied", webhooks.partner_data(partner), now=now)
+    if inp.status == "approved":
+        vetting.approve(partner, actor, now=now, group_id=group_id)
+    elif group_id is not None:
+        vetting.move_to_group(partner, group_id, actor, now=now)
+    token = accounts.create_reset_token(user, now=now, max_age_seconds=invite_max_age_seconds)
+    notifications.partner_invited(partner, link_for(token), invite_max_age_seconds // 60)
+    return partner

@@ -42,6 +42,11 @@ def staff_invited(user, set_password_url: str, valid_minutes: int) -> Mail:
                   set_password_url=set_password_url, valid_minutes=valid_minutes)
 
 
+def partner_invited(partner, set_password_url: str, valid_minutes: int) -> Mail:
+    return _queue(partner.email, "partner_invited", "your partner account", partner=partner,
+                  set_password_url=set_password_url, valid_minutes=valid_minutes)
+
+
 # --- partner decisions ------------------------------------------------------------------
 # One email per decision; ``message`` is the optional note staff wrote for the partner.
 

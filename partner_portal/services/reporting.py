@@ -8,14 +8,15 @@ to partners and groups for names. A report is in one currency: the offers priced
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..models import Commission, DailyStat, Offer, Partner, PartnerGroup
-from .ranges import DateRange
+from .errors import ValidationError
+from .ranges import MAX_DAYS, DateRange
 
 ZERO = Decimal("0")
 
@@ -85,11 +86,14 @@ def currencies() -> list[str]:
     return sorted(set(db.session.scalars(select(Offer.currency).distinct())))
 
 
-def _scope(period: DateRange, currency: str, partner_id: int | None = None):
+def _scope(period: DateRange, currency: str, partner_id: int | None = None,
+           offer_id: int | None = None):
     conditions = [DailyStat.day >= period.start, DailyStat.day <= period.end,
                   Offer.currency == currency]
     if partner_id is not None:
         conditions.append(DailyStat.partner_id == partner_id)
+    if offer_id is not None:
+        conditions.append(DailyStat.offer_id == offer_id)
     return conditions
 
 
@@ -135,11 +139,12 @@ def kpis(period: DateRange, currency: str, partner_id: int | None = None) -> Kpi
                 on_hold or 0, applications or 0)
 
 
-def daily(period: DateRange, currency: str, partner_id: int | None = None) -> list[Row]:
+def daily(period: DateRange, currency: str, partner_id: int | None = None,
+          offer_id: int | None = None) -> list[Row]:
     """One row per local day of the range (zeros included)."""
     found = {day: (c, v, r, m) for day, c, v, r, m in db.session.execute(
         select(DailyStat.day, *_sums()).join(Offer, Offer.id == DailyStat.offer_id)
-        .where(*_scope(period, currency, partner_id)).group_by(DailyStat.day))}
+        .where(*_scope(period, currency, partner_id, offer_id)).group_by(DailyStat.day))}
     rows = []
     for day in period.days:
         c, v, r, m = found.get(day, (0, 0, 0, 0))
@@ -148,13 +153,14 @@ def daily(period: DateRange, currency: str, partner_id: int | None = None) -> li
 
 
 def _breakdown(key_column, label_column, period, currency, *, joins=(), partner_id=None,
-               limit=None, order="commission") -> list[Row]:
+               offer_id=None, limit=None, order="commission") -> list[Row]:
     clicks, conversions, revenue, commission = _sums()
     query = (select(key_column, label_column, clicks, conversions, revenue, commission)
              .select_from(DailyStat).join(Offer, Offer.id == DailyStat.offer_id))
     for target, on in joins:
         query = query.outerjoin(target, on)
-    query = query.where(*_scope(period, currency, partner_id)).group_by(key_column, label_column)
+    query = query.where(*_scope(period, currency, partner_id, offer_id)).group_by(key_column,
+                                                                                  label_column)
     ordering = {"commission": commission, "revenue": revenue, "clicks": clicks}[order]
     query = query.order_by(ordering.desc(), conversions.desc(), label_column)
     if limit:
@@ -172,6 +178,34 @@ def top_offers(period: DateRange, currency: str, limit: int | None = 10,
                partner_id: int | None = None) -> list[Row]:
     return _breakdown(DailyStat.offer_id, Offer.name, period, currency, partner_id=partner_id,
                       limit=limit)
+
+
+def api_range(start: date | None, end: date | None, *, today: date, zone) -> DateRange:
+    """The days a caller asked for: ``end`` defaults to today, ``start`` to 29 days before
+    ``end``."""
+    end = end or today
+    start = start or end - timedelta(days=29)
+    if end < start:
+        raise ValidationError("end is before start.", field="end")
+    if (end - start).days >= MAX_DAYS:
+        raise ValidationError("Ask for at most three years at a time.", field="start")
+    return DateRange("custom", start, end, zone)
+
+
+def grouped(period: DateRange, currency: str, group_by: str, *, partner_id: int | None = None,
+            offer_id: int | None = None) -> list[Row]:
+    """Figures by ``day`` (every day of the range), ``offer`` or ``partner`` (those with
+    any activity, largest commission first), optionally for one partner and/or offer."""
+    if group_by == "day":
+        return daily(period, currency, partner_id, offer_id)
+    if group_by == "offer":
+        return _breakdown(DailyStat.offer_id, Offer.name, period, currency,
+                          partner_id=partner_id, offer_id=offer_id)
+    if group_by == "partner":
+        return _breakdown(DailyStat.partner_id, Partner.name, period, currency,
+                          joins=[(Partner, Partner.id == DailyStat.partner_id)],
+                          partner_id=partner_id, offer_id=offer_id)
+    raise ValidationError("Group by day, offer or partner.", field="group_by")
 
 
 def by_group(period: DateRange, currency: str) -> list[Row]:

@@ -1,14 +1,18 @@
 """/api/v1: JSON over HTTPS with `Authorization: Bearer <api key>`. No cookies, no CSRF.
 
+Every operation is declared with ``operation(...)``: the scope it needs, its rate limit,
+and the pydantic models of its query, body and responses. Those declarations validate each
+request and response and are what ``/api/v1/openapi.json`` is generated from.
+
 Errors are RFC 9457 problem documents (`application/problem+json`) and name the field
 at fault in `field`.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
-from ...extensions import csrf
+from ...extensions import csrf, limiter
 from ...models.base import utcnow
 from ...services import api_keys
 from ...services.locking import begin_write
@@ -26,8 +30,15 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+def _required_scope() -> str | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "required_scope", None)
+
+
 @bp.before_request
 def authenticate():
+    if request.endpoint == "api.openapi":
+        return None  # the description is public: it holds no data
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         # A request that writes is one write transaction from its first query (SQLite:
         # BEGIN IMMEDIATE; the key lookup below is that first query).
@@ -39,7 +50,32 @@ def authenticate():
         response.headers["WWW-Authenticate"] = 'Bearer realm="partner-portal"'
         return response
     g.api_key = key
+    scope = _required_scope()
+    if scope is not None and not api_keys.allows(key, scope):
+        return problem(403, "Forbidden", f"This API key lacks the '{scope}' scope.",
+                       required_scope=scope)
     return None
 
 
-from . import conversions, errors, statements  # noqa: E402,F401
+def _limit_for(kind: str):
+    setting = "API_INGEST_RATE_LIMIT" if kind == "ingest" else "API_RATE_LIMIT"
+    return lambda: current_app.config[setting]
+
+
+def rate_limited(view, kind: str = "default"):
+    """All of a key's calls share one limit; ``ingest`` routes (conversions, refunds)
+    share a separate, larger one, so a busy checkout never starves reporting."""
+    return limiter.shared_limit(_limit_for(kind), scope=f"api-{kind}")(view)
+
+
+from . import (  # noqa: E402,F401
+    commissions,
+    conversions,
+    errors,
+    links,
+    offers,
+    openapi,
+    partners,
+    stats,
+    statements,
+)

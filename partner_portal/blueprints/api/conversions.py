@@ -14,7 +14,11 @@ from ...services.errors import NotFound, ValidationError
 from ...services.fraud import screening
 from ...services.money import round_money
 from . import bp
+from .paging import page
 from .problems import problem
+from .schemas import (ConversionCreate, ConversionOut, ConversionPage, ConversionQuery,
+                      RefundCreate, RefundOut, ValidationProblem)
+from .spec import current_query, operation
 
 
 def api_actor() -> Actor:
@@ -65,8 +69,14 @@ def record(data: dict):
     return jsonify(body), (201 if result.created else 200)
 
 
-@bp.route("/conversions", methods=["POST"])
+@bp.post("/conversions")
+@operation("conversions:write", tags=("conversions",), json=ConversionCreate,
+           ok={"HTTP_201": ConversionOut, "HTTP_200": ConversionOut, "HTTP_422": ValidationProblem},
+           conflict=True, ingest=True, validate=False)
 def create_conversion():
+    """Report a conversion. Attribution comes from `click_id`, `coupon_code` or
+    `partner_ref`; commissions are computed at once. 201 when created; 200 with the same
+    body when this `order_id` was already reported for the offer."""
     data = request.get_json(silent=True)
     if data is None:
         return problem(400, detail="Send a JSON object with Content-Type: application/json.",
@@ -74,8 +84,13 @@ def create_conversion():
     return record(data)
 
 
-@bp.route("/conversions/<path:order_id>/refund", methods=["POST"])
+@bp.post("/conversions/<path:order_id>/refund")
+@operation("conversions:write", tags=("conversions",), json=RefundCreate,
+           ok={"HTTP_200": RefundOut, "HTTP_422": ValidationProblem}, not_found=True,
+           conflict=True, ingest=True, validate=False)
 def refund(order_id: str):
+    """Refund a conversion in full, or partly with `amount`: its commissions are reversed
+    in proportion (an adjustment when already paid)."""
     data = request.get_json(silent=True) or {}
     if not isinstance(data, dict):
         raise ValidationError("Send a JSON object.", field="body")
@@ -102,3 +117,20 @@ def refund(order_id: str):
                       "rejected_commissions": [c.id for c in result.rejected]}
     db.session.commit()
     return jsonify(body), 200
+
+
+@bp.get("/conversions")
+@operation("conversions:read", tags=("conversions",), query=ConversionQuery,
+           ok={"HTTP_200": ConversionPage})
+def list_conversions():
+    """Conversions, oldest first; filter by `partner_id`, `offer_id` or `order_id`."""
+    q = current_query()
+    query = select(Conversion)
+    if q.partner_id is not None:
+        query = query.where(Conversion.partner_id == q.partner_id)
+    if q.offer_id is not None:
+        query = query.where(Conversion.offer_id == q.offer_id)
+    if q.order_id:
+        query = query.where(Conversion.order_id == q.order_id)
+    rows, cursor = page(query, Conversion.id, q)
+    return jsonify({"data": [conversion_body(c) for c in rows], "next_cursor": cursor})

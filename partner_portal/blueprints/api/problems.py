@@ -31,6 +31,17 @@ def problem(status: int, title: str | None = None, detail: str | None = None,
     return response
 
 
+class RequestProblem(Exception):
+    """A request the API refuses before any domain code runs (bad JSON, a failed schema)."""
+
+    def __init__(self, status: int, detail: str, field: str | None = None, **extra):
+        super().__init__(detail)
+        self.status, self.detail, self.field, self.extra = status, detail, field, extra
+
+    def response(self):
+        return problem(self.status, detail=self.detail, field=self.field, **self.extra)
+
+
 def from_domain_error(exc: DomainError):
     status = next(code for cls, code in STATUS_FOR if isinstance(exc, cls))
     return problem(status, detail=exc.message, field=exc.field)

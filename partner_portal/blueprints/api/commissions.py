@@ -1,0 +1,69 @@
+"""Commissions and payouts over the API (read only: decisions stay with people)."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from sqlalchemy import select
+
+from ...models import Commission, Payout
+from . import bp
+from .conversions import money_str
+from .paging import page
+from .schemas import CommissionPage, CommissionQuery, PayoutPage, PayoutQuery
+from .spec import current_query, operation
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def commission_body(c: Commission) -> dict:
+    return {"id": c.id, "partner_id": c.partner_id, "offer_id": c.offer_id,
+            "conversion_id": c.conversion_id, "reverses_id": c.reverses_id, "kind": c.kind,
+            "amount": money_str(c.amount, c.currency), "currency": c.currency,
+            "status": c.status, "status_reason": c.status_reason,
+            "explanation": c.explanation, "created_at": c.created_at.isoformat(),
+            "payable_at": _iso(c.payable_at), "approved_at": _iso(c.approved_at),
+            "paid_at": _iso(c.paid_at)}
+
+
+def payout_body(p: Payout) -> dict:
+    return {"id": p.id, "batch_id": p.batch_id, "partner_id": p.partner_id,
+            "amount": money_str(p.amount, p.currency), "currency": p.currency,
+            "status": p.status, "method": p.method, "reference": p.reference,
+            "created_at": p.created_at.isoformat(), "approved_at": _iso(p.approved_at),
+            "sent_at": _iso(p.sent_at), "paid_at": _iso(p.paid_at),
+            "failed_at": _iso(p.failed_at)}
+
+
+@bp.get("/commissions")
+@operation("commissions:read", tags=("commissions",), query=CommissionQuery,
+           ok={"HTTP_200": CommissionPage})
+def list_commissions():
+    """Commissions, oldest first; filter by `partner_id`, `status` and `offer_id`.
+    Reversals of paid commissions are negative adjustments (`reverses_id` set)."""
+    q = current_query()
+    query = select(Commission)
+    if q.partner_id is not None:
+        query = query.where(Commission.partner_id == q.partner_id)
+    if q.status:
+        query = query.where(Commission.status == q.status)
+    if q.offer_id is not None:
+        query = query.where(Commission.offer_id == q.offer_id)
+    rows, cursor = page(query, Commission.id, q)
+    return jsonify({"data": [commission_body(c) for c in rows], "next_cursor": cursor})
+
+
+@bp.get("/payouts")
+@operation("payouts:read", tags=("payouts",), query=PayoutQuery, ok={"HTTP_200": PayoutPage})
+def list_payouts():
+    """Payouts, oldest first; filter by `partner_id` and `status`. Payouts left out of a
+    batch are not listed."""
+    q = current_query()
+    query = select(Payout).where(Payout.excluded.is_(False))
+    if q.partner_id is not None:
+        query = query.where(Payout.partner_id == q.partner_id)
+    if q.status:
+        query = query.where(Payout.status == q.status)
+    rows, cursor = page(query, Payout.id, q)
+    return jsonify({"data": [payout_body(p) for p in rows], "next_cursor": cursor})

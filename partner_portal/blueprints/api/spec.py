@@ -1,0 +1,103 @@
+"""The API's declarations: one ``operation`` decorator per route gives its scope, rate
+limit and models; spectree validates requests and responses against those models and
+generates the OpenAPI 3.1 description from them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from spectree import Response, SecurityScheme, SpecTree
+from spectree.models import SecuritySchemeData
+
+from ... import __version__
+from .problems import RequestProblem
+from .schemas import Problem, ValidationProblem
+
+# The description spectree generates is completed here: the problem responses' media type
+# and the non-JSON responses (PDF) are not expressible through its models.
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def _field_of(location: tuple) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "__root__")]
+    return ".".join(parts) or "body"
+
+
+def _reject_invalid(req, resp, req_validation_error, instance, model_adapter) -> None:
+    """Turn a failed validation into our problem document (400 for a body that is not
+    JSON, 422 naming the first field at fault and listing every other one)."""
+    if req.method in ("POST", "PUT", "PATCH") and req.get_data(cache=True):
+        if req.get_json(silent=True) is None:
+            raise RequestProblem(400, "Send a JSON object with Content-Type: application/json.",
+                                 field="body")
+    if req_validation_error is None:
+        return
+    errors = [{"field": _field_of(tuple(e.get("loc", ()))), "detail": e.get("msg", "Invalid.")}
+              for e in req_validation_error.errors()]
+    first = errors[0]
+    raise RequestProblem(422, f"{first['field']}: {first['detail']}.", field=first["field"],
+                         errors=errors)
+
+
+spec = SpecTree(
+    "flask",
+    title="partner-portal API",
+    version=__version__,
+    description=("Report conversions and refunds, manage partners, offers, caps and links, "
+                 "and read commissions, payouts, statements and statistics. Authenticate "
+                 "with `Authorization: Bearer <api key>`; each operation names the key "
+                 "scope it needs. Money travels as strings with the currency's decimals. "
+                 "Lists page with an opaque `cursor`: pass `next_cursor` back until it is "
+                 "null."),
+    path="apidoc",  # spectree's own pages are not served; see openapi.py
+    mode="strict",
+    before=_reject_invalid,
+    validation_error_status=422,
+    validation_error_model=ValidationProblem,
+    security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(
+        type="http", scheme="bearer", description="An API key from Admin → API keys."))],
+    security={"bearer": []},
+    annotations=False,
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
+)
+
+STANDARD_ERRORS = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_429": Problem}
+
+
+def operation(scope: str, *, tags: tuple[str, ...], query=None, json=None,
+              ok: dict[str, Any], not_found: bool = False, conflict: bool = False,
+              ingest: bool = False, produces: str | None = None, validate: bool = True):
+    """Declare an API route: the key scope it needs, its models and its responses.
+    ``validate=False`` keeps the models for the description only, for routes that parse
+    their own input (the conversion hot path, shared with the postback)."""
+    from . import rate_limited
+
+    responses = dict(ok)
+    responses.update(STANDARD_ERRORS)
+    if not_found:
+        responses["HTTP_404"] = Problem
+    if conflict:
+        responses["HTTP_409"] = Problem
+    if json is not None:
+        responses["HTTP_400"] = Problem
+
+    def wrap(view):
+        view.__doc__ = f"{(view.__doc__ or '').strip()}\n\nScope: `{scope}`."
+        validated = spec.validate(query=query, json=json, resp=Response(**responses),
+                                  tags=list(tags), skip_validation=not validate,
+                                  operation_id=view.__name__)(view)
+        validated.required_scope = scope
+        validated.produces = produces
+        return rate_limited(validated, "ingest" if ingest else "default")
+
+    return wrap
+
+
+def current_query():
+    return request.context.query
+
+
+def current_json():
+    return request.context.json

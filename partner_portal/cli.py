@@ -99,13 +99,16 @@ def rollups_rebuild(since) -> None:
 
 @api_keys_cli.command("create")
 @click.argument("name")
-def api_keys_create(name: str) -> None:
+@click.option("--scope", "scopes", multiple=True, metavar="SCOPE",
+              help="Allow only this (repeatable), e.g. conversions:write. Default: everything.")
+def api_keys_create(name: str, scopes: tuple[str, ...]) -> None:
     """Create an API key and print it (it is shown this once)."""
     from .services import api_keys, audit
     from .services.errors import DomainError
 
     try:
-        key, plain = api_keys.create(name, actor=audit.Actor.system("cli"), now=utcnow())
+        key, plain = api_keys.create(name, actor=audit.Actor.system("cli"), now=utcnow(),
+                                     scopes=list(scopes))
     except DomainError as exc:
         raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message)
     db.session.commit()
@@ -122,7 +125,7 @@ def api_keys_list() -> None:
     for key in api_keys.list_keys():
         state = "revoked" if key.revoked_at else "active"
         used = key.last_used_at.isoformat(timespec="minutes") if key.last_used_at else "never"
-        click.echo(f"#{key.id}\t{key.prefix}…\t{key.name}\tlast used {used}\t{state}")
+        click.echo(f"#{key.id}\t{key.prefix}…\t{key.name}\t{key.scopes}\tlast used {used}\t{state}")
 
 
 @api_keys_cli.command("revoke")

@@ -3,6 +3,7 @@ balances and stats, as an integrator's code would call them."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -379,8 +380,7 @@ def test_openapi_description_is_public_and_lists_every_api_route(client, app):
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi":
-            path = rule.rule.replace("<int:", "{").replace("<path:", "{").replace("<", "{")
-            path = path.replace(">", "}")
+            path = re.sub(r"<(?:[^:>]+:)?([a-z_]+)>", r"{\1}", rule.rule)
             routes |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert routes == documented
     create = doc["paths"]["/api/v1/partners"]["post"]

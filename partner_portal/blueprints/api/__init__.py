@@ -19,6 +19,8 @@ from ...services.locking import begin_write
 from .problems import problem
 
 bp = Blueprint("api", __name__)
+# Path ids are database integers: out of range they name nothing (404), never an error.
+ID = "int(min=1, max=2147483647)"
 csrf.exempt(bp)
 
 

@@ -12,7 +12,7 @@ from ...models.base import utcnow
 from ...services import cap_admin, offers
 from ...services.errors import NotFound, ValidationError
 from ...services.money import round_money
-from . import bp
+from . import ID, bp
 from .conversions import api_actor
 from .paging import page
 from .schemas import CapCreate, CapList, CapOut, OfferCreate, OfferOut, OfferPage, OfferQuery
@@ -67,7 +67,7 @@ def list_offers():
     return jsonify({"data": [offer_body(o) for o in rows], "next_cursor": cursor})
 
 
-@bp.get("/offers/<int:offer_id>")
+@bp.get(f"/offers/<{ID}:offer_id>")
 @operation("offers:read", tags=("offers",), ok={"HTTP_200": OfferOut}, not_found=True)
 def get_offer(offer_id: int):
     """One offer."""
@@ -93,7 +93,7 @@ def create_offer():
     return jsonify(body), 201
 
 
-@bp.get("/offers/<int:offer_id>/caps")
+@bp.get(f"/offers/<{ID}:offer_id>/caps")
 @operation("offers:read", tags=("offers",), ok={"HTTP_200": CapList}, not_found=True)
 def list_caps(offer_id: int):
     """The offer's caps."""
@@ -101,7 +101,7 @@ def list_caps(offer_id: int):
     return jsonify({"data": [cap_body(c, offer.currency) for c in cap_admin.caps_of(offer.id)]})
 
 
-@bp.post("/offers/<int:offer_id>/caps")
+@bp.post(f"/offers/<{ID}:offer_id>/caps")
 @operation("offers:write", tags=("offers",), json=CapCreate, ok={"HTTP_201": CapOut},
            not_found=True)
 def create_cap(offer_id: int):

@@ -11,7 +11,7 @@ from ...models.base import utcnow
 from ...services import applications, ledger, vetting
 from ...services.errors import NotFound
 from ...services.program import get_program
-from . import bp
+from . import ID, bp
 from .conversions import api_actor, money_str
 from .paging import page
 from .schemas import (BalanceOut, BalanceQuery, PartnerApprove, PartnerCreate, PartnerOut,
@@ -48,7 +48,7 @@ def list_partners():
     return jsonify({"data": [partner_body(p) for p in rows], "next_cursor": cursor})
 
 
-@bp.get("/partners/<int:partner_id>")
+@bp.get(f"/partners/<{ID}:partner_id>")
 @operation("partners:read", tags=("partners",), ok={"HTTP_200": PartnerOut}, not_found=True)
 def get_partner(partner_id: int):
     """One partner."""
@@ -77,7 +77,7 @@ def create_partner():
     return jsonify(body), 201
 
 
-@bp.post("/partners/<int:partner_id>/approve")
+@bp.post(f"/partners/<{ID}:partner_id>/approve")
 @operation("partners:write", tags=("partners",), json=PartnerApprove,
            ok={"HTTP_200": PartnerOut}, not_found=True, conflict=True)
 def approve_partner(partner_id: int):
@@ -93,7 +93,7 @@ def approve_partner(partner_id: int):
     return jsonify(body), 200
 
 
-@bp.get("/partners/<int:partner_id>/balance")
+@bp.get(f"/partners/<{ID}:partner_id>/balance")
 @operation("partners:read", tags=("partners",), query=BalanceQuery,
            ok={"HTTP_200": BalanceOut}, not_found=True)
 def partner_balance(partner_id: int):

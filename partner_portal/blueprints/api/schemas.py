@@ -7,6 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...models.caps import CAP_METRICS, CAP_PERIODS, CAP_SCOPES
@@ -17,6 +19,11 @@ from ...models.payouts import PAYOUT_STATUSES
 
 Money = Field(description="An exact amount as a decimal string, e.g. \"12.50\".",
               pattern=r"^-?\d+(\.\d+)?$")
+
+
+# Ids are database integers: anything outside 1 … 2³¹−1 can name nothing.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _literal(values: tuple[str, ...]):
@@ -102,11 +109,11 @@ class PartnerCreate(Strict):
     country: str | None = Field(None, min_length=2, max_length=2,
                                 description="ISO 3166 alpha-2 code.")
     website: str | None = Field(None, max_length=500)
-    group_id: int | None = None
+    group_id: Id | None = None
 
 
 class PartnerApprove(Strict):
-    group_id: int | None = None
+    group_id: Id | None = None
     message: str | None = Field(None, max_length=2000,
                                 description="Added to the approval email.")
 
@@ -197,9 +204,9 @@ class CapCreate(Strict):
     limit: Decimal | str = Field(description="Conversions or clicks (whole), or a commission "
                                              "amount in the offer's currency.")
     scope: _literal(CAP_SCOPES) = "offer"  # type: ignore[valid-type]
-    partner_id: int | None = Field(None, description="With scope `offer_partner`: only this "
+    partner_id: Id | None = Field(None, description="With scope `offer_partner`: only this "
                                                      "partner; omit to cap each partner.")
-    group_id: int | None = Field(None, description="With scope `group`.")
+    group_id: Id | None = Field(None, description="With scope `group`.")
     caps_conversions: bool = True
     redirects_clicks: bool = False
 
@@ -227,13 +234,13 @@ class LinkPage(Page):
 
 
 class LinkQuery(PageQuery):
-    partner_id: int | None = None
-    offer_id: int | None = None
+    partner_id: Id | None = None
+    offer_id: Id | None = None
 
 
 class LinkCreate(Strict):
-    partner_id: int
-    offer_id: int
+    partner_id: Id
+    offer_id: Id
     url: str | None = Field(None, max_length=2000,
                             description="A deep link on one of the offer's allowed domains.")
     sub1: str | None = Field(None, max_length=100)
@@ -253,7 +260,7 @@ class ConversionCreate(BaseModel):
     click_id: str | None = None
     coupon_code: str | None = None
     partner_ref: str | None = None
-    offer_id: int | None = Field(None, description="Needed only when it cannot be inferred "
+    offer_id: Id | None = Field(None, description="Needed only when it cannot be inferred "
                                                    "from the click, coupon or a single offer.")
     event: Literal["sale", "lead", "signup", "renewal"] = "sale"
     customer_id: str | None = None
@@ -262,7 +269,7 @@ class ConversionCreate(BaseModel):
 
 class RefundCreate(BaseModel):
     amount: Decimal | str | None = Field(None, description="Partial refund; omit for all.")
-    offer_id: int | None = None
+    offer_id: Id | None = None
 
 
 class ConversionCommission(BaseModel):
@@ -308,8 +315,8 @@ class ConversionPage(Page):
 
 
 class ConversionQuery(PageQuery):
-    partner_id: int | None = None
-    offer_id: int | None = None
+    partner_id: Id | None = None
+    offer_id: Id | None = None
     order_id: str | None = Field(None, max_length=120)
 
 
@@ -338,9 +345,9 @@ class CommissionPage(Page):
 
 
 class CommissionQuery(PageQuery):
-    partner_id: int | None = None
+    partner_id: Id | None = None
     status: CommissionStatus | None = None
-    offer_id: int | None = None
+    offer_id: Id | None = None
 
 
 class PayoutOut(BaseModel):
@@ -364,7 +371,7 @@ class PayoutPage(Page):
 
 
 class PayoutQuery(PageQuery):
-    partner_id: int | None = None
+    partner_id: Id | None = None
     status: PayoutStatus | None = None
 
 
@@ -394,7 +401,7 @@ class StatementPage(Page):
 
 
 class StatementQuery(PageQuery):
-    partner_id: int | None = None
+    partner_id: Id | None = None
     month: str | None = Field(None, max_length=7, description="YYYY-MM")
 
 
@@ -406,8 +413,8 @@ class StatsQuery(Strict):
                                                  "29 days before `end`.")
     end: date | None = Field(None, description="Last day, inclusive; default: today.")
     currency: str | None = Field(None, min_length=3, max_length=3)
-    partner_id: int | None = None
-    offer_id: int | None = None
+    partner_id: Id | None = None
+    offer_id: Id | None = None
 
 
 class StatsRow(BaseModel):

@@ -63,7 +63,10 @@ spec = SpecTree(
     nested_naming_strategy=lambda _parent, child: child,
 )
 
-STANDARD_ERRORS = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_429": Problem}
+# Any request may be refused as malformed (400: a NUL byte, a body that is not JSON),
+# unauthenticated (401), out of the key's scopes (403) or over its rate limit (429).
+STANDARD_ERRORS = {"HTTP_400": Problem, "HTTP_401": Problem, "HTTP_403": Problem,
+                   "HTTP_429": Problem}
 
 
 def operation(scope: str, *, tags: tuple[str, ...], query=None, json=None,
@@ -80,8 +83,6 @@ def operation(scope: str, *, tags: tuple[str, ...], query=None, json=None,
         responses["HTTP_404"] = Problem
     if conflict:
         responses["HTTP_409"] = Problem
-    if json is not None:
-        responses["HTTP_400"] = Problem
 
     def wrap(view):
         view.__doc__ = f"{(view.__doc__ or '').strip()}\n\nScope: `{scope}`."

@@ -14,7 +14,7 @@ from ...services.errors import NotFound
 from ...services.money import round_money
 from ...services.program import program_zone
 from ...services.statements.months import parse_month
-from . import bp
+from . import ID, bp
 from .paging import page
 from .schemas import Problem, StatementPage, StatementQuery
 from .spec import current_query, operation
@@ -49,7 +49,7 @@ def list_statements():
     return jsonify({"data": [statement_body(s) for s in rows], "next_cursor": cursor})
 
 
-@bp.get("/statements/<int:statement_id>/pdf")
+@bp.get(f"/statements/<{ID}:statement_id>/pdf")
 @operation("statements:read", tags=("statements",), ok={"HTTP_200": None}, not_found=True,
            produces="application/pdf")
 def statement_pdf(statement_id: int):

@@ -73,3 +73,19 @@ def test_analyst_can_see_but_not_create_keys(client, login_as, db):
     login_as("analyst")
     assert client.get("/admin/api-keys").status_code == 200
     assert client.post("/admin/api-keys", data={"name": "x"}).status_code == 403
+
+
+def test_admin_creates_a_key_with_scopes_that_the_api_enforces(client, login_as, db):
+    login_as("owner")
+    page = client.post("/admin/api-keys", data={
+        "name": "Checkout", "scopes": ["conversions:write"]}).get_data(as_text=True)
+    plain = page.split('id="new-key">')[1].split("<")[0]
+    key = db.session.scalar(select(ApiKey))
+    assert key.scopes == "conversions:write"
+    listing = client.get("/admin/api-keys").get_data(as_text=True)
+    assert "<code>conversions:write</code>" in listing
+    auth = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/partners", headers=auth).status_code == 403
+    assert client.post("/api/v1/conversions", json={}, headers=auth).status_code == 422
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "api_key.create"))
+    assert entry.after["scopes"] == "conversions:write"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ...extensions import db
@@ -13,6 +14,7 @@ from ...services import api_keys
 from ...services.errors import DomainError
 from ...services.permissions import MANAGE
 from ..forms import ConfirmForm, apply_error
+from .vetting_forms import MultiCheckboxField
 from . import bp, requires
 from .views import actor
 
@@ -20,6 +22,10 @@ from .views import actor
 class ApiKeyForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)],
                        description="Which system will use it, e.g. “Shop checkout”.")
+    scopes = MultiCheckboxField(
+        "What it may do", choices=[SelectChoice(k, f"{label} ({k})") for k, label in api_keys.SCOPES.items()],
+        description="Choose nothing for a key that may do everything. A shop's checkout "
+                    "needs only “Report conversions and refunds”.")
 
 
 @bp.route("/api-keys", methods=["GET", "POST"])
@@ -28,7 +34,8 @@ def api_keys_page():  # reading needs VIEW, creating needs MANAGE (the guard's d
     new_key = None
     if form.validate_on_submit():
         try:
-            key, new_key = api_keys.create(form.name.data, actor=actor(), now=utcnow())
+            key, new_key = api_keys.create(form.name.data, actor=actor(), now=utcnow(),
+                                           scopes=form.scopes.data)
         except DomainError as exc:
             apply_error(form, exc)
         else:

@@ -387,3 +387,16 @@ def test_openapi_description_is_public_and_lists_every_api_route(client, app):
     assert "partners:write" in create["description"]
     assert "application/problem+json" in create["responses"]["422"]["content"]
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_postback_needs_the_conversions_write_scope(client, db, key):
+    offer = OfferFactory()
+    partner = PartnerFactory()
+    db.session.commit()
+    reader = key(scopes=["stats:read"])["Authorization"].split()[1]
+    query = (f"order_id=P-1&amount=10&currency=USD&partner_ref={partner.ref}"
+             f"&offer_id={offer.id}&token=")
+    refused = client.get("/postback?" + query + reader)
+    assert refused.status_code == 403 and refused.json["field"] == "token"
+    writer = key(scopes=["conversions:write"])["Authorization"].split()[1]
+    assert client.get("/postback?" + query + writer).status_code == 201

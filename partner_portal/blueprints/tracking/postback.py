@@ -28,6 +28,10 @@ def postback():
     if key is None:
         db.session.rollback()
         return problem(401, detail="Pass a valid API key as token=.", field="token")
+    if not api_keys.allows(key, "conversions:write"):
+        db.session.rollback()
+        return problem(403, detail="This API key lacks the 'conversions:write' scope.",
+                       field="token", required_scope="conversions:write")
     g.api_key = key
     data = {name: request.args[name] for name in FIELDS if name in request.args}
     try:

@@ -400,3 +400,17 @@ def test_postback_needs_the_conversions_write_scope(client, db, key):
     assert refused.status_code == 403 and refused.json["field"] == "token"
     writer = key(scopes=["conversions:write"])["Authorization"].split()[1]
     assert client.get("/postback?" + query + writer).status_code == 201
+
+
+def test_a_response_that_breaks_its_model_is_a_500_under_test_but_logged_in_production(
+        client, app, db, auth, monkeypatch, caplog):
+    from partner_portal.blueprints.api import partners as partners_api
+
+    PartnerFactory()
+    db.session.commit()
+    monkeypatch.setattr(partners_api, "partner_body", lambda p: {"id": "not a number"})
+    assert client.get("/api/v1/partners", headers=auth).status_code == 500
+    monkeypatch.setattr(app, "testing", False)
+    response = client.get("/api/v1/partners", headers=auth)
+    assert response.status_code == 200 and response.json["data"] == [{"id": "not a number"}]
+    assert "does not match its model" in caplog.text

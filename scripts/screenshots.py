@@ -55,6 +55,7 @@ PAGES = [
     ("partner-account", "partner@demo.test", "/partner/account"),
     ("admin-creatives", "manager@demo.test", "/admin/creatives"),
     ("admin-announcements", "manager@demo.test", "/admin/announcements"),
+    ("admin-api-keys", "owner@demo.test", "/admin/api-keys"),
 ]
 
 

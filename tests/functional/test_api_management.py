@@ -4,13 +4,13 @@ balances and stats, as an integrator's code would call them."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from partner_portal.models import AuditEntry, Cap, Commission, Offer, Partner, TrackingLink, User
+from partner_portal.models import AuditEntry, Cap, Offer, Partner, TrackingLink, User
 from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit
 
@@ -292,7 +292,7 @@ def test_conversion_then_list_shows_it(client, db, auth):
         "order_id": "L-1", "amount": "80", "currency": "USD", "partner_ref": partner.ref,
         "offer_id": offer.id})
     assert created.status_code == 201, created.json
-    listed = client.get(f"/api/v1/conversions?order_id=L-1", headers=auth).json["data"]
+    listed = client.get("/api/v1/conversions?order_id=L-1", headers=auth).json["data"]
     assert listed == [created.json]
     commissions = client.get(f"/api/v1/commissions?partner_id={partner.id}", headers=auth).json
     assert [c["amount"] for c in commissions["data"]] == ["8.00"]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import jsonify
 from sqlalchemy import select
 
 from ...models import Commission, Payout
 from . import bp
 from .conversions import money_str
-from .paging import page
+from .paging import listing, where_given
 from .schemas import CommissionPage, CommissionQuery, PayoutPage, PayoutQuery
 from .spec import current_query, operation
 
@@ -43,15 +42,9 @@ def list_commissions():
     """Commissions, oldest first; filter by `partner_id`, `status` and `offer_id`.
     Reversals of paid commissions are negative adjustments (`reverses_id` set)."""
     q = current_query()
-    query = select(Commission)
-    if q.partner_id is not None:
-        query = query.where(Commission.partner_id == q.partner_id)
-    if q.status:
-        query = query.where(Commission.status == q.status)
-    if q.offer_id is not None:
-        query = query.where(Commission.offer_id == q.offer_id)
-    rows, cursor = page(query, Commission.id, q)
-    return jsonify({"data": [commission_body(c) for c in rows], "next_cursor": cursor})
+    query = where_given(select(Commission), (Commission.partner_id, q.partner_id),
+                        (Commission.status, q.status), (Commission.offer_id, q.offer_id))
+    return listing(query, Commission.id, q, commission_body)
 
 
 @bp.get("/payouts")
@@ -60,10 +53,6 @@ def list_payouts():
     """Payouts, oldest first; filter by `partner_id` and `status`. Payouts left out of a
     batch are not listed."""
     q = current_query()
-    query = select(Payout).where(Payout.excluded.is_(False))
-    if q.partner_id is not None:
-        query = query.where(Payout.partner_id == q.partner_id)
-    if q.status:
-        query = query.where(Payout.status == q.status)
-    rows, cursor = page(query, Payout.id, q)
-    return jsonify({"data": [payout_body(p) for p in rows], "next_cursor": cursor})
+    query = where_given(select(Payout).where(Payout.excluded.is_(False)),
+                        (Payout.partner_id, q.partner_id), (Payout.status, q.status))
+    return listing(query, Payout.id, q, payout_body)

@@ -14,7 +14,7 @@ from ...services.errors import NotFound, ValidationError
 from ...services.fraud import screening
 from ...services.money import round_money
 from . import bp
-from .paging import page
+from .paging import listing, where_given
 from .problems import problem
 from .schemas import (ConversionCreate, ConversionOut, ConversionPage, ConversionQuery,
                       RefundCreate, RefundOut, ValidationProblem)
@@ -125,12 +125,6 @@ def refund(order_id: str):
 def list_conversions():
     """Conversions, oldest first; filter by `partner_id`, `offer_id` or `order_id`."""
     q = current_query()
-    query = select(Conversion)
-    if q.partner_id is not None:
-        query = query.where(Conversion.partner_id == q.partner_id)
-    if q.offer_id is not None:
-        query = query.where(Conversion.offer_id == q.offer_id)
-    if q.order_id:
-        query = query.where(Conversion.order_id == q.order_id)
-    rows, cursor = page(query, Conversion.id, q)
-    return jsonify({"data": [conversion_body(c) for c in rows], "next_cursor": cursor})
+    query = where_given(select(Conversion), (Conversion.partner_id, q.partner_id),
+                        (Conversion.offer_id, q.offer_id), (Conversion.order_id, q.order_id))
+    return listing(query, Conversion.id, q, conversion_body)

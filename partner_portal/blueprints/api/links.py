@@ -12,7 +12,7 @@ from ...services import link_builder
 from ...services.errors import ValidationError
 from . import bp
 from .conversions import api_actor
-from .paging import page
+from .paging import listing, where_given
 from .schemas import LinkCreate, LinkOut, LinkPage, LinkQuery
 from .spec import current_json, current_query, operation
 
@@ -31,13 +31,9 @@ def link_body(link: TrackingLink) -> dict:
 def list_links():
     """Tracking links, oldest first; filter by `partner_id` and `offer_id`."""
     q = current_query()
-    query = select(TrackingLink)
-    if q.partner_id is not None:
-        query = query.where(TrackingLink.partner_id == q.partner_id)
-    if q.offer_id is not None:
-        query = query.where(TrackingLink.offer_id == q.offer_id)
-    rows, cursor = page(query, TrackingLink.id, q)
-    return jsonify({"data": [link_body(lk) for lk in rows], "next_cursor": cursor})
+    query = where_given(select(TrackingLink), (TrackingLink.partner_id, q.partner_id),
+                        (TrackingLink.offer_id, q.offer_id))
+    return listing(query, TrackingLink.id, q, link_body)
 
 
 @bp.post("/links")

@@ -14,7 +14,7 @@ from ...services.errors import NotFound, ValidationError
 from ...services.money import round_money
 from . import ID, bp
 from .conversions import api_actor
-from .paging import page
+from .paging import listing, where_given
 from .schemas import CapCreate, CapList, CapOut, OfferCreate, OfferOut, OfferPage, OfferQuery
 from .spec import current_json, current_query, operation
 
@@ -60,11 +60,7 @@ def _offer(offer_id: int) -> Offer:
 def list_offers():
     """Offers, oldest first; filter by `status`."""
     q = current_query()
-    query = select(Offer)
-    if q.status:
-        query = query.where(Offer.status == q.status)
-    rows, cursor = page(query, Offer.id, q)
-    return jsonify({"data": [offer_body(o) for o in rows], "next_cursor": cursor})
+    return listing(where_given(select(Offer), (Offer.status, q.status)), Offer.id, q, offer_body)
 
 
 @bp.get(f"/offers/<{ID}:offer_id>")

@@ -7,6 +7,8 @@ import base64
 import binascii
 import json
 
+from flask import jsonify
+
 from ...extensions import db
 from .problems import RequestProblem
 
@@ -35,3 +37,17 @@ def page(query, id_column, params) -> tuple[list, str | None]:
     more = len(rows) > params.limit
     rows = rows[:params.limit]
     return rows, (encode_cursor(rows[-1].id) if more and rows else None)
+
+
+def where_given(query, *pairs):
+    """``query`` narrowed to ``column == value`` for each pair whose value was given."""
+    for column, value in pairs:
+        if value not in (None, ""):
+            query = query.where(column == value)
+    return query
+
+
+def listing(query, id_column, params, body):
+    """The JSON answer of a list endpoint: one page of ``query``, each row through ``body``."""
+    rows, cursor = page(query, id_column, params)
+    return jsonify({"data": [body(row) for row in rows], "next_cursor": cursor})

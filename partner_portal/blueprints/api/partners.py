@@ -13,7 +13,7 @@ from ...services.errors import NotFound
 from ...services.program import get_program
 from . import ID, bp
 from .conversions import api_actor, money_str
-from .paging import page
+from .paging import listing, where_given
 from .schemas import (BalanceOut, BalanceQuery, PartnerApprove, PartnerCreate, PartnerOut,
                       PartnerPage, PartnerQuery)
 from .spec import current_json, current_query, operation
@@ -39,13 +39,10 @@ def _partner(partner_id: int) -> Partner:
 def list_partners():
     """Partners, oldest first; filter by `status` or `email`."""
     q = current_query()
-    query = select(Partner)
-    if q.status:
-        query = query.where(Partner.status == q.status)
-    if q.email:
-        query = query.where(func.lower(Partner.email) == q.email.strip().lower())
-    rows, cursor = page(query, Partner.id, q)
-    return jsonify({"data": [partner_body(p) for p in rows], "next_cursor": cursor})
+    email = q.email.strip().lower() if q.email else None
+    query = where_given(select(Partner), (Partner.status, q.status),
+                        (func.lower(Partner.email), email))
+    return listing(query, Partner.id, q, partner_body)
 
 
 @bp.get(f"/partners/<{ID}:partner_id>")

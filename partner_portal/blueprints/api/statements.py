@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import Response, jsonify
+from flask import Response
 from sqlalchemy import select
 
 from ...extensions import db
@@ -15,7 +15,7 @@ from ...services.money import round_money
 from ...services.program import program_zone
 from ...services.statements.months import parse_month
 from . import ID, bp
-from .paging import page
+from .paging import listing, where_given
 from .schemas import Problem, StatementPage, StatementQuery
 from .spec import current_query, operation
 
@@ -39,14 +39,10 @@ def list_statements():
     """Current statements (the latest version of each), oldest first; filter by
     `partner_id` and `month` (YYYY-MM)."""
     q = current_query()
-    query = select(Statement).where(Statement.superseded_at.is_(None))
-    if q.partner_id is not None:
-        query = query.where(Statement.partner_id == q.partner_id)
-    if q.month:
-        month = parse_month(q.month, now=utcnow(), zone=program_zone())
-        query = query.where(Statement.month == str(month))
-    rows, cursor = page(query, Statement.id, q)
-    return jsonify({"data": [statement_body(s) for s in rows], "next_cursor": cursor})
+    month = str(parse_month(q.month, now=utcnow(), zone=program_zone())) if q.month else None
+    query = where_given(select(Statement).where(Statement.superseded_at.is_(None)),
+                        (Statement.partner_id, q.partner_id), (Statement.month, month))
+    return listing(query, Statement.id, q, statement_body)
 
 
 @bp.get(f"/statements/<{ID}:statement_id>/pdf")

@@ -40,7 +40,7 @@ from partner_portal.services.program import get_program
 from .. import statement_helpers
 from ..conftest import DEFAULT_PASSWORD
 from ..factories import CommissionFactory, GroupFactory, OfferFactory, PartnerFactory
-from .conftest import DESKTOP, PHONE, shot
+from .conftest import DESKTOP, PHONE, SCREENSHOTS, shot
 
 pytestmark = pytest.mark.browser
 
@@ -301,3 +301,105 @@ def test_journey_2_click_and_sale_reach_the_dashboard(new_page, db, live_server,
     assert page.locator("#link-url").input_value() == url
     shot(page, f"e2e-2-link-{label}")
     no_script_errors(page, visitor)
+
+
+# --- 3. the month closes → statement emailed → the same PDF downloaded ---------------------
+
+@VIEWPORTS
+def test_journey_3_statement_emailed_and_downloaded(app, new_page, db, smtp_server, viewport, label):
+    # March 2025 is long closed: a partner with a known ledger for it (closing $89.99).
+    statement_helpers.program()
+    partner = statement_helpers.seeded_partner(name="Ava Walker", email=f"ava.{label}@example.test")
+    db.session.commit()
+
+    # The monthly run, through the command the scheduler and operators use.
+    result = app.test_cli_runner().invoke(
+        args=["statements", "generate", "--month", statement_helpers.MONTH, "--email",
+              "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "2025-03: 1 generated" in result.output and "1 sent" in result.output
+    [message] = smtp_server.wait_for(1)
+    assert message["To"] == partner.email
+    assert "your statement for March 2025" in message["Subject"]
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    emailed = attachment.get_content()
+    assert "$89.99" in statement_helpers.pdf_text(emailed)
+
+    # The partner finds it on their Statements page and downloads it.
+    page = new_page(viewport, accept_downloads=True)
+    sign_in(page, partner.email, lands_on="**/partner/")
+    page.get_by_role("link", name="Statements", exact=True).first.click()
+    page.wait_for_url("**/partner/statements")
+    row = page.locator("tbody tr", has_text="2025-03")
+    assert "$100.00" in row.inner_text() and "$89.99" in row.inner_text()
+    shot(page, f"e2e-3-statements-{label}")
+    with page.expect_download() as download_info:
+        row.get_by_role("link", name="Download PDF").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    saved = SCREENSHOTS / f"e2e-3-downloaded-statement-{label}.pdf"  # kept to look at
+    download.save_as(saved)
+    assert saved.read_bytes() == emailed
+    no_script_errors(page)
+
+
+# --- 4. finance pays a batch → the partner sees the payout ---------------------------------
+
+@VIEWPORTS
+def test_journey_4_finance_pays_and_partner_sees_it(new_page, make_user, db, outbox, viewport, label):
+    program = get_program()
+    program.name, program.min_payout = "Northwind Outdoor", Decimal("50")
+    earned = utcnow() - timedelta(days=5)
+    partner = PartnerFactory(name="Ben Dubois", email=f"ben.{label}@example.test",
+                             payout_method="paypal", payout_email=f"ben.pay.{label}@example.test")
+    for amount in ("120.00", "35.50"):
+        CommissionFactory(partner=partner, amount=Decimal(amount), created_at=earned, approved_at=earned)
+    finance = make_user("finance")
+    cutoff = (utcnow() - timedelta(days=1)).date().isoformat()
+
+    # Finance drafts the batch and approves it.
+    page = new_page(viewport, accept_downloads=True)
+    sign_in(page, finance.email, lands_on="**/admin/")
+    page.get_by_role("link", name="Payouts", exact=True).click()
+    page.get_by_label("Cut-off date").fill(cutoff)
+    page.get_by_role("button", name="Draft batch").click()
+    page.wait_for_url("**/admin/payouts/batches/*")
+    assert page.locator("#batch-total").inner_text() == "$155.50"
+    shot(page, f"e2e-4-batch-draft-{label}")
+    page.get_by_role("button", name="Approve batch").click()
+    assert "Batch approved" in page.locator(".flash").inner_text()
+
+    # The PayPal file for the payment provider.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="PayPal Payouts file (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    assert [r[:3] for r in rows] == [[f"ben.pay.{label}@example.test", "155.50", "USD"]]
+    shot(page, f"e2e-4-batch-approved-{label}")
+
+    # Sent with the provider's batch id, then paid.
+    page.get_by_label("Reference", exact=True).fill(f"PP-{label.upper()}-7731")
+    page.get_by_role("button", name="Mark approved payouts sent").click()
+    row = page.locator("tr", has_text="Ben Dubois")
+    assert "Sent" in row.inner_text()
+    shot(page, f"e2e-4-payout-sent-{label}")
+    row.get_by_role("button", name="Mark paid").click()
+    row = page.locator("tr", has_text="Ben Dubois")
+    assert "Paid" in row.inner_text() and f"PP-{label.upper()}-7731" in row.inner_text()
+    shot(page, f"e2e-4-payout-paid-{label}")
+
+    # The partner: the payout in their history, the balance back to zero, and an email.
+    mine = new_page(viewport)
+    sign_in(mine, partner.email, lands_on="**/partner/")
+    mine.get_by_role("link", name="Payouts", exact=True).first.click()
+    mine.wait_for_url("**/partner/payouts")
+    history = mine.locator("section", has_text="Payout history").locator("tbody tr")
+    assert history.count() == 1
+    assert all(text in history.inner_text() for text in ("Paid", "$155.50", f"PP-{label.upper()}-7731"))
+    assert mine.locator(".amount-big").inner_text() == "$0.00"
+    shot(mine, f"e2e-4-partner-payouts-{label}")
+    [paid_mail] = [m for m in outbox.messages() if m["To"] == partner.email]
+    assert "We have paid you $155.50." in paid_mail.get_body(("plain",)).get_content()
+    no_script_errors(page, mine)

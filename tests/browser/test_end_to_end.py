@@ -397,7 +397,8 @@ def test_journey_4_finance_pays_and_partner_sees_it(new_page, make_user, db, out
     mine.wait_for_url("**/partner/payouts")
     history = mine.locator("section", has_text="Payout history").locator("tbody tr")
     assert history.count() == 1
-    assert all(text in history.inner_text() for text in ("Paid", "$155.50", f"PP-{label.upper()}-7731"))
+    assert all(text in history.inner_text()
+               for text in ("PayPal", "Paid", "$155.50", f"PP-{label.upper()}-7731"))
     assert mine.locator(".amount-big").inner_text() == "$0.00"
     shot(mine, f"e2e-4-partner-payouts-{label}")
     [paid_mail] = [m for m in outbox.messages() if m["To"] == partner.email]

@@ -87,6 +87,10 @@ CHOICES = {"kind": ["svg", "png"], "action": ["activate", "deactivate", "archive
 # Arguments whose pages are reached only from a one-off link (password reset, email
 # change confirmation): their forms and headers are tested in test_auth / test_partner_account.
 ONE_OFF = {"token"}
+# Arguments the world fixture fills with an id (or a name) from its data.
+ID_ARGS = {"partner_id", "offer_id", "link_id", "creative_id", "file_name", "code", "filename",
+           "batch_id", "commission_id", "case_id", "cap_id", "rule_id", "announcement_id",
+           "group_id", "endpoint_id", "statement_id"}
 
 
 @pytest.fixture()
@@ -108,6 +112,11 @@ def world(app, db):
     DailyStatFactory(partner_id=mallory.id, offer_id=offer.id, sub1=HOSTILE_SUB,
                      day=now.astimezone(program_zone()).date(), clicks=40, unique_clicks=30,
                      conversions=1, revenue=Decimal("100.00"), commission=Decimal("10.00"))
+    statement = Statement(partner_id=mallory.id, month="2026-10", currency="USD", as_of=now,
+                          opening_balance=Decimal("0"), closing_balance=Decimal("10.00"),
+                          credits=Decimal("10.00"), debits=Decimal("0"), pending_amount=Decimal("0"),
+                          sha256="0" * 64, size=8, pdf=b"%PDF-1.7")
+    db.session.add(statement)
     terms.accept(mallory, [v.id for v in terms.pending_for(mallory)], ip=None, now=now)
     db.session.commit()
 
@@ -121,7 +130,8 @@ def world(app, db):
            "commission_id": first(Commission, Commission.partner_id == mallory.id),
            "case_id": first(FraudCase), "cap_id": first(Cap), "rule_id": first(CommissionRule),
            "announcement_id": first(Announcement), "group_id": first(PartnerGroup),
-           "endpoint_id": first(WebhookEndpoint), "statement_id": first(Statement)}
+           "endpoint_id": first(WebhookEndpoint), "statement_id": statement.id}
+    assert set(ids) == ID_ARGS
     return {"ids": {k: v for k, v in ids.items() if v is not None}, "mallory": mallory}
 
 
@@ -141,9 +151,11 @@ def rules_under(app, *prefixes, methods=("GET",)):
 
 
 def urls(rule, ids):
-    """Every URL of ``rule`` with its arguments filled from ``ids`` / CHOICES; none when an
-    argument has no value in this world."""
+    """Every URL of ``rule`` with its arguments filled from ``ids`` / CHOICES; none when the
+    demo program has no row of that kind."""
     names = sorted(rule.arguments)
+    unknown = set(names) - ID_ARGS - set(CHOICES) - ONE_OFF
+    assert not unknown, f"{rule.rule}: say in world() (ID_ARGS) or CHOICES what {unknown} is"
     if set(names) & ONE_OFF or set(names) - set(ids) - set(CHOICES):
         return []
     pools = [[ids[n]] if n in ids else CHOICES[n] for n in names]

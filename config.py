@@ -93,6 +93,8 @@ class Config:
     # core); an optional logo under static/ (e.g. img/logo.png) for the PDF's letterhead.
     STATEMENT_HOUR = _int("STATEMENT_HOUR", 6)
     STATEMENT_WORKERS = _int("STATEMENT_WORKERS", 0)
+    # Statements a rendering process makes before it is replaced (keeps memory flat).
+    STATEMENT_WORKER_TASKS = _int("STATEMENT_WORKER_TASKS", 500)
     STATEMENT_LOGO = os.environ.get("STATEMENT_LOGO") or None
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
 

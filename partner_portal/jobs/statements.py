@@ -147,11 +147,17 @@ def generate(app: Flask, month: Month, *, now: datetime, workers: int | None = N
         on_plan(todo)
     workers = min(workers or default_workers(app), max(todo, 1))
     summary.workers = workers
+    # WeasyPrint keeps memory from every document it lays out (about 0.2 MB each, measured:
+    # docs/benchmarks.md), so rendering happens in worker processes that are replaced after
+    # STATEMENT_WORKER_TASKS statements: memory stays flat however many partners there are.
+    # A small run with one worker renders in this process.
+    tasks_per_worker = max(1, int(app.config.get("STATEMENT_WORKER_TASKS") or 500))
     pool = None
-    if workers > 1:
+    if workers > 1 or todo > tasks_per_worker:
         overrides = {k: app.config.get(k) for k in WORKER_CONFIG_KEYS}
         pool = multiprocessing.get_context("spawn").Pool(
-            workers, initializer=_init_worker, initargs=(app.config["ENV_NAME"], overrides))
+            workers, initializer=_init_worker, initargs=(app.config["ENV_NAME"], overrides),
+            maxtasksperchild=tasks_per_worker)
     try:
         after = 0
         while True:

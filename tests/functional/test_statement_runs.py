@@ -87,6 +87,26 @@ def test_killed_halfway_the_next_run_finishes_without_duplicates(app, db, tmp_pa
 
 
 @pytest.mark.slow
+def test_rendering_processes_are_replaced_and_the_run_still_completes(app, db, monkeypatch):
+    """Each worker makes at most STATEMENT_WORKER_TASKS statements, then a fresh process
+    takes over (WeasyPrint's memory never builds up); even one worker renders out of
+    process once the run is larger than that."""
+    many_partners(db, 3)
+    monkeypatch.setitem(app.config, "STATEMENT_WORKER_TASKS", 1)
+    seen = []
+    real = runs._store
+
+    def store(data, pdf, **kwargs):
+        seen.append(data.partner_id)
+        return real(data, pdf, **kwargs)
+
+    monkeypatch.setattr(runs, "_store", store)
+    summary = runs.generate(app, MARCH, now=LATER, workers=1)
+    assert summary.generated == 3 and not summary.failed and len(seen) == 3
+    assert statement_count(db) == 3
+
+
+@pytest.mark.slow
 def test_a_pool_of_workers_renders_the_same_bytes_as_one_process(app, db):
     partners = many_partners(db, 4)
     summary = runs.generate(app, MARCH, now=LATER, workers=2)

@@ -112,7 +112,8 @@ class SeedResult:
         for email, role, _ in STAFF:
             lines.append(f"  {role:<8} {email}")
         lines.append(f"  partner  {DEMO_PARTNER_EMAIL}")
-        lines.append(f"Demo API key (docs/integration.md): {DEMO_API_KEY}")
+        lines.append(f"Demo API key (docs/integration.md, docs/api.md): {DEMO_API_KEY}")
+        lines.append("API description: /api/v1/openapi.json")
         lines.append(f"Demo tracking link: /r/{DEMO_LINK_CODE}")
         return "\n".join(lines)
 

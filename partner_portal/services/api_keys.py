@@ -88,14 +88,19 @@ def revoke(key_id: int, *, actor: audit.Actor, now: datetime) -> ApiKey:
     return key
 
 
-def authenticate(plain: str | None, *, now: datetime) -> ApiKey | None:
-    """The active key matching ``plain``, or None. Marks it used (coarsely)."""
+def needs_touch(key: ApiKey, now: datetime) -> bool:
+    return key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
+
+
+def authenticate(plain: str | None, *, now: datetime, touch: bool = True) -> ApiKey | None:
+    """The active key matching ``plain``, or None. Marks it used (coarsely) unless
+    ``touch`` is False (a read-only request records the use on its own, see ``touch``)."""
     if not plain or not plain.startswith(KEY_PREFIX) or len(plain) > 200:
         return None
     key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(plain)))
     if key is None or key.revoked_at is not None:
         return None
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+    if touch and needs_touch(key, now):
         key.last_used_at = now
         db.session.flush()
     return key
@@ -108,6 +113,6 @@ def list_keys() -> list[ApiKey]:
 def touch(key_id: int, *, now: datetime) -> None:
     """Record a use of the key (after a failed request rolled its transaction back)."""
     key = db.session.get(ApiKey, key_id)
-    if key is not None and (key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION):
+    if key is not None and needs_touch(key, now):
         key.last_used_at = now
         db.session.flush()

@@ -89,3 +89,10 @@ def test_admin_creates_a_key_with_scopes_that_the_api_enforces(client, login_as,
     assert client.post("/api/v1/conversions", json={}, headers=auth).status_code == 422
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "api_key.create"))
     assert entry.after["scopes"] == "conversions:write"
+
+
+def test_a_read_records_the_keys_use_too(client, app, db):
+    plain = create_key(app)
+    assert client.get("/api/v1/statements", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(select(ApiKey)).last_used_at is not None

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
 
-from ...extensions import csrf, limiter
+from ...extensions import csrf, db, limiter
+from ...models import ApiKey
 from ...models.base import utcnow
 from ...services import api_keys
 from ...services.locking import begin_write
@@ -41,16 +42,27 @@ def _required_scope() -> str | None:
 def authenticate():
     if request.endpoint == "api.openapi":
         return None  # the description is public: it holds no data
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    reading = request.method in ("GET", "HEAD", "OPTIONS")
+    if not reading:
         # A request that writes is one write transaction from its first query (SQLite:
         # BEGIN IMMEDIATE; the key lookup below is that first query).
         begin_write()
-    key = api_keys.authenticate(bearer_token(), now=utcnow())
+    now = utcnow()
+    key = api_keys.authenticate(bearer_token(), now=now, touch=not reading)
     if key is None:
         response = problem(401, "Unauthorized",
                            "Send a valid API key as 'Authorization: Bearer <key>'.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="partner-portal"'
         return response
+    if reading and api_keys.needs_touch(key, now):
+        # A read never commits, so its key's use (at most once a minute) is recorded in a
+        # short write transaction of its own before the read begins.
+        key_id = key.id
+        db.session.rollback()
+        begin_write()
+        api_keys.touch(key_id, now=now)
+        db.session.commit()
+        key = db.session.get(ApiKey, key_id)
     g.api_key = key
     scope = _required_scope()
     if scope is not None and not api_keys.allows(key, scope):

@@ -414,3 +414,12 @@ def test_a_response_that_breaks_its_model_is_a_500_under_test_but_logged_in_prod
     response = client.get("/api/v1/partners", headers=auth)
     assert response.status_code == 200 and response.json["data"] == [{"id": "not a number"}]
     assert "does not match its model" in caplog.text
+
+
+def test_empty_query_parameters_mean_not_given(client, db, auth):
+    partner = PartnerFactory()
+    offer = OfferFactory()
+    CommissionFactory(partner=partner, offer=offer)
+    db.session.commit()
+    body = client.get("/api/v1/commissions?partner_id=&status=", headers=auth).json
+    assert len(body["data"]) == 1

@@ -9,7 +9,7 @@ from typing import Literal
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...models.caps import CAP_METRICS, CAP_PERIODS, CAP_SCOPES
 from ...models.commissions import COMMISSION_STATUSES
@@ -42,6 +42,17 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Query(Strict):
+    """Query parameters: an empty one (``?partner_id=``) means not given."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_empty(cls, values):
+        if isinstance(values, dict):
+            return {k: v for k, v in values.items() if v != ""}
+        return values
+
+
 # -- problems -----------------------------------------------------------------------
 
 class Problem(BaseModel):
@@ -66,7 +77,7 @@ class ValidationProblem(Problem):
 
 # -- paging -------------------------------------------------------------------------
 
-class PageQuery(Strict):
+class PageQuery(Query):
     limit: int = Field(50, ge=1, le=200, description="Items per page (1–200).")
     cursor: str | None = Field(None, max_length=200,
                                description="The `next_cursor` of the previous page.")
@@ -125,7 +136,7 @@ class BalanceOut(BaseModel):
     as_of: datetime
 
 
-class BalanceQuery(Strict):
+class BalanceQuery(Query):
     currency: str | None = Field(None, min_length=3, max_length=3,
                                  description="Defaults to the program's currency.")
 
@@ -407,7 +418,7 @@ class StatementQuery(PageQuery):
 
 # -- stats --------------------------------------------------------------------------
 
-class StatsQuery(Strict):
+class StatsQuery(Query):
     group_by: Literal["day", "offer", "partner"] = "day"
     start: date | None = Field(None, description="First day (program time zone); default: "
                                                  "29 days before `end`.")

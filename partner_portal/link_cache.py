@@ -1,5 +1,6 @@
-"""Wiring the per-worker link cache to commits: any committed change to an offer, a
-partner or a tracking link invalidates every worker's cache on this host."""
+"""Wiring the per-worker caches to commits: any committed change to an offer, a partner,
+a tracking link or a cap (the link cache), or to the settings the conversion path caches
+(``services/settings_cache.py``), invalidates every worker's caches on this host."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from sqlalchemy import event
 from .models import Offer, Partner, TrackingLink
 from .models.caps import Cap
 from .services.links import LinkCache
+from .services.settings_cache import DIRTY_FLAG, WATCHED, SettingsCache
 
-_WATCHED = (Offer, Partner, TrackingLink, Cap)
-_FLAG = "link_cache_dirty"
+_WATCHED = (Offer, Partner, TrackingLink, Cap, *WATCHED)
+_FLAG = DIRTY_FLAG
 
 
 def _after_flush(session, flush_context) -> None:
@@ -26,6 +28,9 @@ def _after_commit(session) -> None:
         cache = current_app.extensions.get("pp_link_cache")
         if cache is not None:
             cache.bump()
+        settings = current_app.extensions.get("pp_settings_cache")
+        if settings is not None:
+            settings.clear()  # this worker at once, even within the file's time resolution
 
 
 def _after_rollback(session) -> None:
@@ -37,6 +42,8 @@ def init_app(app: Flask, session_factory) -> None:
 
     version_file = Path(app.config["CLICK_SPOOL_DIR"]).parent / "link-cache.version"
     app.extensions["pp_link_cache"] = LinkCache(version_file, app.config["LINK_CACHE_SECONDS"])
+    app.extensions["pp_settings_cache"] = SettingsCache(version_file,
+                                                        app.config["LINK_CACHE_SECONDS"])
     if not event.contains(session_factory, "after_flush", _after_flush):
         event.listen(session_factory, "after_flush", _after_flush)
         event.listen(session_factory, "after_commit", _after_commit)

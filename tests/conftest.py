@@ -98,6 +98,8 @@ def db(app):
         _db.session.remove()
         _empty_all_tables()
         _db.session.remove()
+        # Emptying tables is not a change the per-worker settings cache sees.
+        app.extensions["pp_settings_cache"].clear()
         spool = Path(app.config["CLICK_SPOOL_DIR"])
         if spool.exists():
             for leftover in spool.glob("*.log"):

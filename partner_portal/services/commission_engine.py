@@ -224,8 +224,13 @@ class Plan:
 
 
 def plan(offer: Offer, partner: Partner, ctx: Context, *, note: str | None = None,
-         share_percent: Decimal = ZERO, levels: int = 1) -> Plan:
-    q = quote(load_rules(offer.id, partner), OfferDefault.of(offer), ctx, note)
+         share_percent: Decimal = ZERO, levels: int = 1,
+         rules: Sequence[RuleSpec] | None = None) -> Plan:
+    """``rules``: the partner's candidate rules when the caller has them (``offer_terms``);
+    else they are read."""
+    if rules is None:
+        rules = load_rules(offer.id, partner)
+    q = quote(rules, OfferDefault.of(offer), ctx, note)
     chain = recruiters(partner, levels)
     shares = tier2_shares(q.amount, ctx.currency, Decimal(share_percent), partner.public_name,
                           [(p.id, p.public_name) for p in chain])

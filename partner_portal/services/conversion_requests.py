@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Offer, Partner
 from . import coupons
+from .offer_terms import offer_terms
 from .clickids import ClickIdCodec, InvalidClickId
 from .conversions import ConversionInput
 from .errors import NotFound, ValidationError
@@ -56,7 +57,7 @@ def _offer_id(data: dict, click_offer: int | None, coupon_code: str | None) -> i
             offer_id = int(raw)
         except (TypeError, ValueError):
             raise ValidationError("offer_id must be a whole number.", field="offer_id") from None
-        if db.session.get(Offer, offer_id) is None:
+        if offer_terms(offer_id) is None:
             raise NotFound("No such offer.", field="offer_id")
         if click_offer is not None and click_offer != offer_id:
             raise ValidationError("The click_id belongs to another offer.", field="click_id")
@@ -98,10 +99,14 @@ def parse(data: dict, codec: ClickIdCodec) -> ConversionInput:
                                   field="click_id") from None
     partner_id = None
     if partner_ref:
-        partner_id = db.session.scalar(select(Partner.id).where(
+        partner = db.session.scalar(select(Partner).where(
             func.lower(Partner.ref) == partner_ref.lower()))
-        if partner_id is None:
+        if partner is None:
             raise ValidationError("partner_ref does not match any partner.", field="partner_ref")
+        partner_id = partner.id
+        # The session's identity map holds objects weakly: keeping the partner loaded here
+        # lets attribution and the response find it without reading it again.
+        db.session.info["pp_reported_partner"] = partner
     amount = data["amount"]
     if isinstance(amount, bool) or not isinstance(amount, (str, int, float)):
         raise ValidationError("amount must be a number such as 49.90.", field="amount")

@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Commission, Conversion, Offer
+from ..models import Commission, Conversion
 from ..models.tracking import CONVERSION_EVENTS
 from . import audit, cap_alerts, caps, commission_engine, rollups, volume, webhooks
 from .attribution import attribute
@@ -33,7 +33,8 @@ from .errors import NotFound, ValidationError
 from .locking import ensure_write
 from .money import format_money, parse_amount, round_money
 from .periods import whole_months_between
-from .program import get_program, program_zone
+from .offer_terms import OfferTerms, offer_terms
+from .program import program_settings
 
 FUTURE_SKEW = timedelta(minutes=15)
 
@@ -94,7 +95,7 @@ def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime
     """Record a conversion once, attribute it, apply caps and compute its commissions.
     ``alert=False`` (an import of past conversions) sends no cap alerts."""
     ensure_write()
-    offer = db.session.get(Offer, inp.offer_id) if isinstance(inp.offer_id, int) else None
+    offer = offer_terms(inp.offer_id)
     if offer is None:
         raise NotFound("No such offer.", field="offer_id")
     order_id = _text(inp.order_id, "order_id", 128, required=True)
@@ -162,9 +163,10 @@ def _months_since_first(conversion: Conversion, zone) -> int | None:
     return None if first is None else whole_months_between(first, conversion.occurred_at, zone)
 
 
-def _pay(conversion: Conversion, offer: Offer, att, *, actor: audit.Actor, now: datetime,
+def _pay(conversion: Conversion, offer: OfferTerms, att, *, actor: audit.Actor, now: datetime,
          alert: bool) -> list[Commission]:
-    partner, zone, program = att.partner, program_zone(), get_program()
+    partner, program = att.partner, program_settings()
+    zone = program.zone
     position = volume.take(partner.id, offer.id, conversion.event, conversion.amount,
                            conversion.occurred_at, zone)
     ctx = Context(event=conversion.event, amount=conversion.amount, currency=conversion.currency,
@@ -174,7 +176,8 @@ def _pay(conversion: Conversion, offer: Offer, att, *, actor: audit.Actor, now: 
                   months_since_first=_months_since_first(conversion, zone))
     plan = commission_engine.plan(offer, partner, ctx, note=att.note,
                                   share_percent=program.subaffiliate_share,
-                                  levels=program.subaffiliate_levels)
+                                  levels=program.subaffiliate_levels,
+                                  rules=offer.rules_for(partner))
     taken = caps.take_for_conversion(offer.id, partner.id, partner.group_id, plan.total,
                                      conversion.occurred_at, zone)
     if taken.blocked:
@@ -193,7 +196,7 @@ def _pay(conversion: Conversion, offer: Offer, att, *, actor: audit.Actor, now: 
     return rows
 
 
-def _commissions(conversion: Conversion, offer: Offer, plan, now: datetime) -> list[Commission]:
+def _commissions(conversion: Conversion, offer: OfferTerms, plan, now: datetime) -> list[Commission]:
     pay_at = commission_engine.payable_at(offer, now)
     common = dict(offer_id=offer.id, conversion_id=conversion.id, currency=conversion.currency,
                   status="pending", created_at=now, payable_at=pay_at)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ..extensions import db
@@ -23,8 +25,29 @@ def get_program() -> Program:
     return program
 
 
+@dataclass(frozen=True)
+class ProgramSettings:
+    """What the conversion path reads of the settings row, cached per worker."""
+
+    zone: ZoneInfo
+    subaffiliate_share: Decimal
+    subaffiliate_levels: int
+
+
+def _load_settings() -> ProgramSettings:
+    program = get_program()
+    return ProgramSettings(ZoneInfo(program.timezone), Decimal(program.subaffiliate_share),
+                           program.subaffiliate_levels)
+
+
+def program_settings() -> ProgramSettings:
+    from .settings_cache import cached
+
+    return cached("program", _load_settings)
+
+
 def program_zone() -> ZoneInfo:
-    return ZoneInfo(get_program().timezone)
+    return program_settings().zone
 
 
 def to_local(value: datetime | None, zone: ZoneInfo | None = None) -> datetime | None:

@@ -28,6 +28,7 @@ from ..models import WebhookDelivery, WebhookEndpoint
 from ..models.webhooks import WEBHOOK_EVENTS
 from . import audit
 from .errors import NotFound, ValidationError
+from .settings_cache import cached
 
 SIGNATURE_HEADER = "PartnerPortal-Signature"
 # Seconds to wait before attempt 2, 3, …; after the last, the delivery is marked failed.
@@ -159,20 +160,31 @@ def conversion_data(conversion) -> dict:
             "occurred_at": conversion.occurred_at.isoformat()}
 
 
+def _load_subscriptions() -> tuple[tuple[int, frozenset[str]], ...]:
+    return tuple((e.id, frozenset(e.event_list)) for e in db.session.scalars(
+        select(WebhookEndpoint).where(WebhookEndpoint.is_active.is_(True))
+        .order_by(WebhookEndpoint.id)))
+
+
+def subscribers(event: str) -> list[int]:
+    """The active endpoints that want ``event`` (cached per worker: ``settings_cache``)."""
+    return [endpoint_id for endpoint_id, events in cached("webhook_endpoints", _load_subscriptions)
+            if "*" in events or event in events]
+
+
 def emit(event: str, data: dict, *, now: datetime) -> list[WebhookDelivery]:
     """Queue ``event`` for every endpoint that wants it, in the caller's transaction: it is
     sent only if the change it reports is committed."""
     if event not in WEBHOOK_EVENTS:
         raise ValueError(f"unknown webhook event {event}")
-    endpoints = [e for e in db.session.scalars(select(WebhookEndpoint).where(
-        WebhookEndpoint.is_active.is_(True))) if e.wants(event)]
-    if not endpoints:
+    endpoint_ids = subscribers(event)
+    if not endpoint_ids:
         return []
     event_id = "evt_" + secrets_module.token_hex(12)
     payload = {"id": event_id, "type": event, "created": now.isoformat(), "data": data}
-    deliveries = [WebhookDelivery(endpoint_id=e.id, event=event, event_id=event_id,
+    deliveries = [WebhookDelivery(endpoint_id=endpoint_id, event=event, event_id=event_id,
                                   payload=payload, next_attempt_at=now, created_at=now)
-                  for e in endpoints]
+                  for endpoint_id in endpoint_ids]
     db.session.add_all(deliveries)
     db.session.flush()
     return deliveries

@@ -30,10 +30,13 @@ def money_str(value, currency: str) -> str:
     return str(round_money(value, currency))
 
 
-def conversion_body(conversion: Conversion) -> dict:
+def conversion_body(conversion: Conversion, commissions: list[Commission] | None = None) -> dict:
+    """``commissions``: all of the conversion's commissions when the caller has just
+    recorded them (else they are read)."""
     partner = db.session.get(Partner, conversion.partner_id) if conversion.partner_id else None
-    commissions = db.session.scalars(select(Commission).where(
-        Commission.conversion_id == conversion.id).order_by(Commission.id)).all()
+    if commissions is None:
+        commissions = db.session.scalars(select(Commission).where(
+            Commission.conversion_id == conversion.id).order_by(Commission.id)).all()
     return {
         "id": conversion.id,
         "offer_id": conversion.offer_id,
@@ -63,8 +66,10 @@ def record(data: dict):
     now = utcnow()
     result = conversions.record_conversion(inp, actor=api_actor(), now=now, codec=codec)
     if result.created:
-        screening.screen(result.conversion, now=now)
-    body = conversion_body(result.conversion)
+        screening.screen(result.conversion, now=now, commissions=result.commissions)
+        body = conversion_body(result.conversion, result.commissions)
+    else:
+        body = conversion_body(result.conversion)
     db.session.commit()
     return jsonify(body), (201 if result.created else 200)
 

@@ -177,8 +177,10 @@ class ConversionRateOutlier(FraudRule):
                 .where(DailyStat.day >= since, *conditions)).one()
             return int(clicks), int(conversions)
         p_clicks, p_conv = rate(DailyStat.partner_id == ctx.partner.id)
+        if p_clicks < self.MIN_CLICKS:
+            return None  # too few clicks to judge: the program's rate is not needed
         all_clicks, all_conv = rate()
-        if p_clicks < self.MIN_CLICKS or not all_clicks or not all_conv:
+        if not all_clicks or not all_conv:
             return None
         partner_rate, program_rate = p_conv / p_clicks, all_conv / all_clicks
         if partner_rate > program_rate * float(threshold):

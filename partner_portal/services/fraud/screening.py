@@ -9,11 +9,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Click, Commission, Conversion, FraudCase, FraudRuleSetting, Offer, Partner
+from ...models import Click, Commission, Conversion, FraudCase, FraudRuleSetting, Partner
 from ...models.fraud import FRAUD_ACTIONS
 from .. import audit, rollups
 from ..errors import InvalidTransition, NotFound, ValidationError
 from ..lifecycle import COMMISSION
+from ..offer_terms import offer_terms
+from ..settings_cache import cached
 from .rules import REGISTRY, FraudContext
 
 SEVERITY = {"flag": 0, "hold": 1, "reject": 2}
@@ -28,6 +30,7 @@ class RuleSetting:
 
 
 def settings() -> dict[str, RuleSetting]:
+    """Every rule's setting, read now (the admin page and its audit)."""
     stored = {s.code: s for s in db.session.scalars(select(FraudRuleSetting))}
     result = {}
     for code, rule in REGISTRY.items():
@@ -37,6 +40,12 @@ def settings() -> dict[str, RuleSetting]:
             (s.threshold if s and s.threshold is not None else rule.default_threshold),
             s.action if s else rule.default_action)
     return result
+
+
+def cached_settings() -> dict[str, RuleSetting]:
+    """``settings()`` as the conversion path reads it: cached per worker, invalidated by
+    any committed change to a setting (``settings_cache``)."""
+    return cached("fraud_settings", settings)
 
 
 def update_setting(code: str, *, enabled: bool, threshold, action: str, actor: audit.Actor,
@@ -75,15 +84,17 @@ def _click_for(conversion: Conversion) -> Click | None:
     return None
 
 
-def screen(conversion: Conversion, *, now: datetime) -> list[FraudCase]:
+def screen(conversion: Conversion, *, now: datetime,
+           commissions: list[Commission] | None = None) -> list[FraudCase]:
     """Run every enabled rule on an attributed conversion; open a case per finding and
-    apply the strongest action to the conversion's pending commissions."""
+    apply the strongest action to the conversion's pending commissions (``commissions``:
+    the ones just recorded for it, when the caller has them)."""
     if conversion.partner_id is None or conversion.status != "attributed":
         return []
-    ctx = FraudContext(conversion, db.session.get(Offer, conversion.offer_id),
+    ctx = FraudContext(conversion, offer_terms(conversion.offer_id),
                        db.session.get(Partner, conversion.partner_id), _click_for(conversion), now)
     cases = []
-    for code, setting in settings().items():
+    for code, setting in cached_settings().items():
         if not setting.enabled:
             continue
         finding = REGISTRY[code].evaluate(ctx, setting.threshold)
@@ -101,7 +112,9 @@ def screen(conversion: Conversion, *, now: datetime) -> list[FraudCase]:
     actor = audit.Actor.system(f"fraud rule: {strongest.rule}")
     if strongest.action != "flag":
         action = "hold" if strongest.action == "hold" else "reject"
-        for commission in _commissions(conversion):
+        held = _commissions(conversion) if commissions is None else [
+            c for c in commissions if c.kind != "adjustment"]
+        for commission in held:
             if commission.status != "pending":
                 continue
             before, after = COMMISSION.apply(commission, action)

@@ -1,0 +1,91 @@
+"""Per-process cache of the settings every conversion reads: the program's time zone and
+two-tier share, fraud rule settings, the active webhook endpoints, and each offer's terms
+with its commission rules.
+
+These change a few times a month and are read hundreds of times a second, so each
+worker keeps plain, immutable copies. Invalidation follows the link cache
+(``link_cache.py``): any committed change to one of the watched models bumps a version
+file on this host, and every worker checks it with one ``stat`` per read, so an admin's
+edit is seen by the next conversion on this host; ``LINK_CACHE_SECONDS`` bounds how long a
+worker trusts its copy when another host made the change. Inside a transaction that has
+itself changed a watched model (not yet committed), reads bypass the cache, so a service
+always sees its own edits.
+
+Caps and partners are not cached: cap limits and partner status must be read fresh for
+exactness.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import current_app, has_app_context
+
+from ..extensions import db
+from ..models import (CommissionRule, FraudRuleSetting, Offer, OfferWindow, PartnerGroup, Program,
+                      WebhookEndpoint)
+
+# What the cached settings are made of: a committed change to any of these bumps the
+# version (``link_cache.py`` adds offers' links, partners and caps for the click path).
+WATCHED = (Program, FraudRuleSetting, WebhookEndpoint, Offer, OfferWindow, CommissionRule,
+           PartnerGroup)
+# Set on a session that flushed a change to a watched model and has not committed yet.
+DIRTY_FLAG = "link_cache_dirty"
+
+
+class SettingsCache:
+    """key → (value, loaded at); cleared whenever the version file changes."""
+
+    def __init__(self, version_file: Path, ttl_seconds: float):
+        self.version_file = Path(version_file)
+        self.ttl = ttl_seconds
+        self._entries: dict[Any, tuple[Any, float]] = {}
+        self._version: int | None = None
+        self._lock = threading.Lock()
+
+    def _current_version(self) -> int:
+        try:
+            return self.version_file.stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
+    def get(self, key, loader: Callable[[], Any]):
+        """The cached value of ``key``, or ``loader()`` (stored unless it is None)."""
+        # Read the version before loading: a change committed after this point bumps the
+        # version again, so a copy loaded before it can never outlive the next check.
+        version = self._current_version()
+        if version != self._version:
+            with self._lock:
+                self._entries.clear()
+                self._version = version
+        now = time.monotonic()
+        hit = self._entries.get(key)
+        if hit is not None and now - hit[1] < self.ttl:
+            return hit[0]
+        value = loader()
+        if value is not None:
+            self._entries[key] = (value, now)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def cached(key, loader: Callable[[], Any]):
+    """``loader()`` through the app's settings cache; fresh when there is no app cache or
+    the current transaction has uncommitted changes to watched models."""
+    cache = current_app.extensions.get("pp_settings_cache") if has_app_context() else None
+    if cache is None or _changing_settings(db.session()):
+        return loader()
+    return cache.get(key, loader)
+
+
+def _changing_settings(session) -> bool:
+    if session.info.get(DIRTY_FLAG):
+        return True
+    return any(isinstance(obj, WATCHED)
+               for pending in (session.new, session.dirty, session.deleted) for obj in pending)

@@ -7,8 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, delete, select, text
 
 from ..extensions import db
 from ..models import Click, Commission, Conversion, DailyStat, LinkStat
@@ -49,33 +48,49 @@ class RollupBatch:
     def flush(self) -> int:
         if not self._rows:
             return 0
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = DailyStat.__table__
         for (day, offer_id, partner_id, sub1), increments in self._rows.items():
             values = {c: increments.get(c, 0) for c in COUNTERS}
-            stmt = insert(table).values(day=day, offer_id=offer_id, partner_id=partner_id,
-                                        sub1=sub1, **values)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["day", "offer_id", "partner_id", "sub1"],
-                set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS if c in increments},
-            )
-            db.session.execute(stmt)
-        links = LinkStat.__table__
+            db.session.execute(_upsert("daily", tuple(c for c in COUNTERS if c in increments)),
+                               dict(day=day, offer_id=offer_id, partner_id=partner_id, sub1=sub1,
+                                    **values))
         for (day, link_id, partner_id), increments in self._link_rows.items():
             if not increments:
                 continue
             values = {c: increments.get(c, 0) for c in LINK_COUNTERS}
-            stmt = insert(links).values(day=day, link_id=link_id, partner_id=partner_id, **values)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["link_id", "day"],
-                set_={c: links.c[c] + stmt.excluded[c] for c in LINK_COUNTERS if c in increments},
-            )
-            db.session.execute(stmt)
+            db.session.execute(_upsert("link", tuple(c for c in LINK_COUNTERS if c in increments)),
+                               dict(day=day, link_id=link_id, partner_id=partner_id, **values))
         written = len(self._rows)
         self._rows.clear()
         self._link_rows.clear()
         return written
+
+
+_UPSERTS: dict[tuple, object] = {}
+
+
+def _upsert(kind: str, changed: tuple[str, ...]):
+    """INSERT … ON CONFLICT DO UPDATE adding the ``changed`` counters, built once per shape
+    (this runs on every conversion and click load) and executed with bound values. Written
+    as text with typed parameters: SQLAlchemy does not cache the compiled form of its
+    ``on_conflict_do_update`` constructs, and compiling one costs more than running it.
+    SQLite and PostgreSQL share the syntax."""
+    shape = (kind, changed)
+    stmt = _UPSERTS.get(shape)
+    if stmt is None:
+        if kind == "daily":
+            table, keys = DailyStat.__table__, ["day", "offer_id", "partner_id", "sub1"]
+            columns = ["day", "offer_id", "partner_id", "sub1", *COUNTERS]
+        else:
+            table, keys = LinkStat.__table__, ["link_id", "day"]
+            columns = ["day", "link_id", "partner_id", *LINK_COUNTERS]
+        sets = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in changed)
+        stmt = text(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(':' + c for c in columns)}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
+        ).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
+        _UPSERTS[shape] = stmt
+    return stmt
 
 
 def rebuild(*, since: date | None = None) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ...extensions import db
 from ...models import Click, Conversion, DailyStat, Offer, Partner, User
@@ -168,18 +168,21 @@ class ConversionRateOutlier(FraudRule):
     default_action = "flag"
     MIN_CLICKS = 100
 
+    # Built once: this runs on every attributed conversion.
+    _PROGRAM = (select(func.coalesce(func.sum(DailyStat.clicks), 0),
+                       func.coalesce(func.sum(DailyStat.conversions), 0))
+                .where(DailyStat.day >= bindparam("since")))
+    _PARTNER = _PROGRAM.where(DailyStat.partner_id == bindparam("partner"))
+
     def evaluate(self, ctx, threshold):
         since = (ctx.now - timedelta(days=30)).date()
-        def rate(*conditions):
-            clicks, conversions = db.session.execute(
-                select(func.coalesce(func.sum(DailyStat.clicks), 0),
-                       func.coalesce(func.sum(DailyStat.conversions), 0))
-                .where(DailyStat.day >= since, *conditions)).one()
+        def rate(stmt, **params):
+            clicks, conversions = db.session.execute(stmt, {"since": since, **params}).one()
             return int(clicks), int(conversions)
-        p_clicks, p_conv = rate(DailyStat.partner_id == ctx.partner.id)
+        p_clicks, p_conv = rate(self._PARTNER, partner=ctx.partner.id)
         if p_clicks < self.MIN_CLICKS:
             return None  # too few clicks to judge: the program's rate is not needed
-        all_clicks, all_conv = rate()
+        all_clicks, all_conv = rate(self._PROGRAM)
         if not all_clicks or not all_conv:
             return None
         partner_rate, program_rate = p_conv / p_clicks, all_conv / all_clicks

@@ -6,7 +6,9 @@ on, under gunicorn (sync workers, -w 2), loaded by wrk with a unique order id pe
     .venv/bin/python bench/conversions.py --database-url postgresql://postgres@127.0.0.1/pp_bench
 
 Afterwards it checks exactness: every 201 is one stored conversion, and the offer's
-conversion cap accepted exactly its limit (the rest are recorded as capped).
+conversion cap accepted exactly its limit (the rest are recorded as capped). Use an empty
+PostgreSQL database for each run (dropdb/createdb). The load average is printed before
+and after: on a shared machine, compare only runs made side by side.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ math.randomseed(os.time())
 local run = tostring(math.random(1, 1000000000))
 request = function()
   counter = counter + 1
-  local body = string.format('{"order_id": "B-%s-%d-%d", "amount": "120.00", "currency": "USD", "partner_ref": "bench", "offer_id": 1}', run, math.random(1, 1000000000), counter)
+  local body = string.format('{"order_id": "B-%s-%d-%d", "amount": "120.00", "currency": "USD", "partner_ref": "bench", "offer_id": OFFER}', run, math.random(1, 1000000000), counter)
   return wrk.format("POST", "/api/v1/conversions", {["Authorization"] = "Bearer KEY", ["Content-Type"] = "application/json"}, body)
 end
 response = function(status, headers, body)
@@ -57,7 +59,7 @@ with app.app_context():
                        limit_value=Decimal(CAP), caps_conversions=True, redirects_clicks=False))
     key, plain = api_keys.create('bench', actor=audit.Actor.system('bench'), now=utcnow())
     db.session.commit()
-    print(plain)
+    print(o.id, plain)
 """
 
 CHECK = """
@@ -86,10 +88,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="pp-bench-conv-"))
     env = {**os.environ, "APP_ENV": "development", "INSTANCE_DIR": str(tmp), "PYTHONPATH": str(ROOT),
            "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.db'}"}
-    key = subprocess.run([sys.executable, "-c", SETUP.replace("CAP", str(args.cap))], cwd=ROOT,
-                         env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    offer_id, key = subprocess.run([sys.executable, "-c", SETUP.replace("CAP", str(args.cap))],
+                                   cwd=ROOT, env=env, check=True, capture_output=True,
+                                   text=True).stdout.strip().splitlines()[-1].split()
     script = tmp / "conversions.lua"
-    script.write_text(LUA.replace("KEY", key))
+    script.write_text(LUA.replace("KEY", key).replace("OFFER", offer_id))
+    load_before = os.getloadavg()[0]
     port = free_port()
     proc = start("partner_portal:create_app()", env, port)
     try:
@@ -97,13 +101,15 @@ def main() -> None:
                               f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
     finally:
         stop(proc)
+    load_after = os.getloadavg()[0]
     result = parse_wrk(out)
     attributed, capped, total, commissions = map(int, subprocess.run(
         [sys.executable, "-c", CHECK], cwd=ROOT, env=env, check=True, capture_output=True,
         text=True).stdout.split())
     ok = result["requests"] - result["bad"]
     print(f"conversions through the API: {result['rps']:.0f}/s, p50 {result['p50']:.1f} ms, "
-          f"p99 {result['p99']:.1f} ms over {seconds} s (target >= 500/s)")
+          f"p99 {result['p99']:.1f} ms over {seconds} s (target >= 500/s); "
+          f"load average {load_before:.2f} before, {load_after:.2f} after (2 cores)")
     print(f"answered 201: {ok}; stored: {total} (attributed {attributed}, capped {capped}); "
           f"commissions: {commissions}; cap limit {args.cap}")
     exact = attributed == min(args.cap, total) and commissions == attributed

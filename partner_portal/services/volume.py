@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from ..extensions import db
 from ..models import PartnerVolume
@@ -46,21 +46,46 @@ def _bump(partner_id: int, offer_id: int, event: str, key: str, count: int, unit
                 ("conversions", "amount_units"), create={"conversions": 0, "amount_units": 0})
 
 
+_table = PartnerVolume.__table__
+# Both of a conversion's counters (its month and lifetime) in one statement. Every writer
+# locks the two rows through the same unique index and in its order (a month's key,
+# "2026-11", sorts before LIFETIME_KEY), as when they were changed one at a time, so
+# concurrent writers never wait for each other in opposite orders.
+_BOTH = (update(_table)
+         .where(_table.c.partner_id == bindparam("p"), _table.c.offer_id == bindparam("o"),
+                _table.c.event == bindparam("e"),
+                _table.c.period_key.in_([bindparam("month"), bindparam("life")]))
+         .values(conversions=_table.c.conversions + bindparam("n"),
+                 amount_units=_table.c.amount_units + bindparam("u"))
+         .returning(_table.c.period_key, _table.c.conversions, _table.c.amount_units))
+
+
+def _bump_both(partner_id: int, offer_id: int, event: str, month: str, count: int,
+               units: int) -> dict[str, tuple[int, int]]:
+    """Change the month's and the lifetime counter; {period key: (conversions, units)}
+    after the change. A counter that does not exist yet is created, then changed."""
+    rows = {r.period_key: (r.conversions, r.amount_units) for r in db.session.execute(
+        _BOTH, {"p": partner_id, "o": offer_id, "e": event, "month": month, "life": LIFETIME_KEY,
+                "n": count, "u": units})}
+    for key in (month, LIFETIME_KEY):
+        if key not in rows:
+            rows[key] = tuple(_bump(partner_id, offer_id, event, key, count, units))
+    return rows
+
+
 def take(partner_id: int, offer_id: int, event: str, amount: Decimal, at: datetime,
          zone: ZoneInfo) -> Position:
     """Count one conversion (month first, then lifetime: always the same lock order)."""
     units = to_units(amount)
     key = period_key("month", at, zone)
-    month_count, month_units = _bump(partner_id, offer_id, event, key, 1, units)
-    life_count, _ = _bump(partner_id, offer_id, event, LIFETIME_KEY, 1, units)
+    rows = _bump_both(partner_id, offer_id, event, key, 1, units)
+    (month_count, month_units), (life_count, _) = rows[key], rows[LIFETIME_KEY]
     return Position(key, month_label(at, zone), month_count, from_units(month_units - units),
                     life_count)
 
 
 def give_back(partner_id: int, offer_id: int, event: str, amount: Decimal, position: Position) -> None:
-    units = to_units(amount)
-    _bump(partner_id, offer_id, event, position.month_key, -1, -units)
-    _bump(partner_id, offer_id, event, LIFETIME_KEY, -1, -units)
+    _bump_both(partner_id, offer_id, event, position.month_key, -1, -to_units(amount))
 
 
 def peek(partner_id: int, offer_id: int, event: str, at: datetime, zone: ZoneInfo) -> Position:

@@ -33,6 +33,36 @@ def begin_write(session: Session | None = None) -> None:
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+def begin_write_after_reads(session: Session | None = None) -> None:
+    """Turn a unit of work that has only read so far into a write transaction.
+
+    On SQLite the reads' transaction (a plain, deferred one) ends — nothing was written, and
+    what it loaded stays loaded rather than expiring — and ``BEGIN IMMEDIATE`` starts the
+    write transaction: checks and lookups that need no write lock (an API key, a partner
+    reference, parsing) run before the lock is taken, so writers hold it for less time.
+    Anything that must be exact (a duplicate check, counters, caps) is read after this
+    call. When the transaction already is a write transaction, and on other databases,
+    nothing happens."""
+    session = session or db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    transaction = session.get_transaction()
+    if transaction is None or not transaction._connections:
+        begin_write(session)
+        return
+    if session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("begin_write_after_reads() after a change: call begin_write() first")
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()  # read-only: ends the read snapshot, writes nothing
+    finally:
+        session.expire_on_commit = expire
+    begin_write(session)
+
+
 def advisory_lock(key: str, session: Session | None = None) -> None:
     """Serialise on ``key`` until the transaction ends (PostgreSQL advisory lock; on SQLite
     the IMMEDIATE transaction already serialises writers)."""

@@ -38,17 +38,23 @@ def _required_scope() -> str | None:
     return getattr(view, "required_scope", None)
 
 
+# Views that read (key, input) before they begin their write transaction themselves
+# (``locking.begin_write_after_reads``) and then record the key's use.
+READS_FIRST = {"api.create_conversion"}
+
+
 @bp.before_request
 def authenticate():
     if request.endpoint == "api.openapi":
         return None  # the description is public: it holds no data
     reading = request.method in ("GET", "HEAD", "OPTIONS")
-    if not reading:
+    reads_first = request.endpoint in READS_FIRST
+    if not reading and not reads_first:
         # A request that writes is one write transaction from its first query (SQLite:
         # BEGIN IMMEDIATE; the key lookup below is that first query).
         begin_write()
     now = utcnow()
-    key = api_keys.authenticate(bearer_token(), now=now, touch=not reading)
+    key = api_keys.authenticate(bearer_token(), now=now, touch=not reading and not reads_first)
     if key is None:
         response = problem(401, "Unauthorized",
                            "Send a valid API key as 'Authorization: Bearer <key>'.")

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Commission, Conversion, Partner
 from ...models.base import utcnow
-from ...services import conversion_requests, conversions
+from ...services import api_keys, conversion_requests, conversions
 from ...services.audit import Actor
 from ...services.errors import NotFound, ValidationError
 from ...services.fraud import screening
+from ...services.locking import begin_write_after_reads
 from ...services.money import round_money
 from . import bp
 from .paging import listing, where_given
@@ -60,11 +61,16 @@ def conversion_body(conversion: Conversion, commissions: list[Commission] | None
 
 def record(data: dict):
     """Shared by the JSON API and the postback: parse, record once, screen, commit.
-    The caller has begun the write transaction (``locking.begin_write``)."""
+    Parsing only reads; the write transaction begins after it (SQLite: the write lock is
+    taken then, unless the caller has begun the write transaction already)."""
     codec = current_app.extensions["pp_click_codec"]
     inp = conversion_requests.parse(data, codec)
+    actor = api_actor()
+    begin_write_after_reads()
     now = utcnow()
-    result = conversions.record_conversion(inp, actor=api_actor(), now=now, codec=codec)
+    if api_keys.needs_touch(g.api_key, now):
+        api_keys.touch(g.api_key.id, now=now)  # the key stays loaded: no second read
+    result = conversions.record_conversion(inp, actor=actor, now=now, codec=codec)
     if result.created:
         screening.screen(result.conversion, now=now, commissions=result.commissions)
         body = conversion_body(result.conversion, result.commissions)

@@ -111,11 +111,12 @@ class Config:
     CREATIVE_MAX_SIDE = _int("CREATIVE_MAX_SIDE", 4000)
 
     # API rate limits per key (Flask-Limiter notation, e.g. "600 per minute"): one for the
-    # management and read endpoints, one for reporting conversions and refunds. Counters
-    # live in RATELIMIT_STORAGE_URI: memory:// counts per process; point it at Redis
-    # (redis://host:6379) to count across workers and hosts.
+    # management and read endpoints, one for reporting conversions and refunds (empty, the
+    # default: not limited, so no sale's attribution depends on a shop retrying a 429).
+    # Counters live in RATELIMIT_STORAGE_URI: memory:// counts per process; point it at
+    # Redis (redis://host:6379) to count across workers and hosts.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
-    API_INGEST_RATE_LIMIT = os.environ.get("API_INGEST_RATE_LIMIT", "60000 per minute")
+    API_INGEST_RATE_LIMIT = os.environ.get("API_INGEST_RATE_LIMIT", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 

@@ -423,3 +423,28 @@ def test_empty_query_parameters_mean_not_given(client, db, auth):
     db.session.commit()
     body = client.get("/api/v1/commissions?partner_id=&status=", headers=auth).json
     assert len(body["data"]) == 1
+
+
+def test_conversions_are_not_rate_limited_unless_configured(app, db, key):
+    from partner_portal.extensions import limiter
+
+    offer = OfferFactory()
+    partner = PartnerFactory()
+    db.session.commit()
+    auth = key()
+    body = {"amount": "10", "currency": "USD", "partner_ref": partner.ref, "offer_id": offer.id}
+    client = app.test_client()
+    app.config["API_RATE_LIMIT"] = "1 per minute"
+    limiter.reset()
+    try:
+        codes = [client.post("/api/v1/conversions", headers=auth,
+                             json={**body, "order_id": f"RL-{i}"}).status_code for i in range(3)]
+        assert codes == [201, 201, 201]
+        app.config["API_INGEST_RATE_LIMIT"] = "2 per minute"
+        codes = [client.post("/api/v1/conversions", headers=auth,
+                             json={**body, "order_id": f"RL2-{i}"}).status_code for i in range(3)]
+        assert codes == [201, 201, 429]
+    finally:
+        app.config["API_RATE_LIMIT"] = "600 per minute"
+        app.config["API_INGEST_RATE_LIMIT"] = ""
+        limiter.reset()

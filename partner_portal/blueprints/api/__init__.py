@@ -77,15 +77,18 @@ def authenticate():
     return None
 
 
-def _limit_for(kind: str):
-    setting = "API_INGEST_RATE_LIMIT" if kind == "ingest" else "API_RATE_LIMIT"
-    return lambda: current_app.config[setting]
+def _setting(kind: str) -> str:
+    return "API_INGEST_RATE_LIMIT" if kind == "ingest" else "API_RATE_LIMIT"
 
 
 def rate_limited(view, kind: str = "default"):
     """All of a key's calls share one limit; ``ingest`` routes (conversions, refunds)
-    share a separate, larger one, so a busy checkout never starves reporting."""
-    return limiter.shared_limit(_limit_for(kind), scope=f"api-{kind}")(view)
+    share a separate one, which is off unless configured: a refused conversion is a sale
+    whose attribution depends on the shop retrying."""
+    setting = _setting(kind)
+    return limiter.shared_limit(lambda: current_app.config[setting] or "1 per second",
+                                scope=f"api-{kind}",
+                                exempt_when=lambda: not current_app.config[setting])(view)
 
 
 from . import (  # noqa: E402,F401

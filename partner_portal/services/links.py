@@ -8,17 +8,14 @@ on this host; ``LINK_CACHE_SECONDS`` bounds staleness across hosts.
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Offer, Partner, TrackingLink
+from .versioned_cache import VersionedCache
 
 SUB_KEYS = ("sub1", "sub2", "sub3", "sub4", "sub5")
 
@@ -135,42 +132,8 @@ def with_params(url: str, params: dict[str, str | None]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
-class LinkCache:
-    """Per-process cache of code → LinkTarget with a version file and a TTL."""
-
-    def __init__(self, version_file: Path, ttl_seconds: float):
-        self.version_file = Path(version_file)
-        self.ttl = ttl_seconds
-        self._entries: dict[str, tuple[LinkTarget | None, float]] = {}
-        self._version: int | None = None
-        self._lock = threading.Lock()
-
-    def _current_version(self) -> int:
-        try:
-            return self.version_file.stat().st_mtime_ns
-        except FileNotFoundError:
-            return 0
+class LinkCache(VersionedCache):
+    """Per-process cache of code → LinkTarget (see ``versioned_cache``)."""
 
     def get(self, code: str, loader=load_target) -> LinkTarget | None:
-        version = self._current_version()
-        now = time.monotonic()
-        if version != self._version:
-            with self._lock:
-                self._entries.clear()
-                self._version = version
-        hit = self._entries.get(code)
-        if hit is not None and now - hit[1] < self.ttl:
-            return hit[0]
-        target = loader(code)
-        if len(self._entries) > 50_000:
-            self._entries.clear()
-        self._entries[code] = (target, now)
-        return target
-
-    def bump(self) -> None:
-        """Tell every worker on this host to forget what it cached."""
-        self.version_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.version_file, "a"):
-            pass
-        now_ns = time.time_ns()
-        os.utime(self.version_file, ns=(now_ns, now_ns))
+        return self.lookup(code, lambda: loader(code))

@@ -44,13 +44,11 @@ def begin_write_after_reads(session: Session | None = None) -> None:
     call. When the transaction already is a write transaction, and on other databases,
     nothing happens."""
     session = session or db.session()
-    if session.get_bind().dialect.name != "sqlite":
+    state = _sqlite_state(session)
+    if state in (None, "write"):
         return
-    transaction = session.get_transaction()
-    if transaction is None or not transaction._connections:
+    if state == "fresh":
         begin_write(session)
-        return
-    if session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE":
         return
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("begin_write_after_reads() after a change: call begin_write() first")
@@ -61,6 +59,19 @@ def begin_write_after_reads(session: Session | None = None) -> None:
     finally:
         session.expire_on_commit = expire
     begin_write(session)
+
+
+def _sqlite_state(session: Session) -> str | None:
+    """None off SQLite; else "fresh" (nothing read yet), "write" (BEGIN IMMEDIATE) or
+    "read" (a plain transaction that has already read)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    transaction = session.get_transaction()
+    if transaction is None or not transaction._connections:
+        return "fresh"
+    if session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+        return "write"
+    return "read"
 
 
 def advisory_lock(key: str, session: Session | None = None) -> None:
@@ -77,11 +88,8 @@ def ensure_write(session: Session | None = None) -> None:
     read yet; on SQLite, refuse to go on in a transaction that began as a plain read
     (its write could fail or act on stale reads)."""
     session = session or db.session()
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    transaction = session.get_transaction()
-    if transaction is None or not transaction._connections:
+    state = _sqlite_state(session)
+    if state == "fresh":
         begin_write(session)
-        return
-    if session.connection().get_execution_options().get("sqlite_begin") != "IMMEDIATE":
+    elif state == "read":
         raise RuntimeError("call locking.begin_write() before the transaction's first query")

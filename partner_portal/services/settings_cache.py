@@ -17,9 +17,6 @@ exactness.
 
 from __future__ import annotations
 
-import threading
-import time
-from pathlib import Path
 from typing import Any, Callable
 
 from flask import current_app, has_app_context
@@ -27,6 +24,7 @@ from flask import current_app, has_app_context
 from ..extensions import db
 from ..models import (CommissionRule, FraudRuleSetting, Offer, OfferWindow, PartnerGroup, Program,
                       WebhookEndpoint)
+from .versioned_cache import VersionedCache
 
 # What the cached settings are made of: a committed change to any of these bumps the
 # version (``link_cache.py`` adds offers' links, partners and caps for the click path).
@@ -36,43 +34,12 @@ WATCHED = (Program, FraudRuleSetting, WebhookEndpoint, Offer, OfferWindow, Commi
 DIRTY_FLAG = "link_cache_dirty"
 
 
-class SettingsCache:
-    """key → (value, loaded at); cleared whenever the version file changes."""
-
-    def __init__(self, version_file: Path, ttl_seconds: float):
-        self.version_file = Path(version_file)
-        self.ttl = ttl_seconds
-        self._entries: dict[Any, tuple[Any, float]] = {}
-        self._version: int | None = None
-        self._lock = threading.Lock()
-
-    def _current_version(self) -> int:
-        try:
-            return self.version_file.stat().st_mtime_ns
-        except FileNotFoundError:
-            return 0
+class SettingsCache(VersionedCache):
+    """key → an immutable copy of some settings (see ``versioned_cache``)."""
 
     def get(self, key, loader: Callable[[], Any]):
-        """The cached value of ``key``, or ``loader()`` (stored unless it is None)."""
-        # Read the version before loading: a change committed after this point bumps the
-        # version again, so a copy loaded before it can never outlive the next check.
-        version = self._current_version()
-        if version != self._version:
-            with self._lock:
-                self._entries.clear()
-                self._version = version
-        now = time.monotonic()
-        hit = self._entries.get(key)
-        if hit is not None and now - hit[1] < self.ttl:
-            return hit[0]
-        value = loader()
-        if value is not None:
-            self._entries[key] = (value, now)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        """The cached value of ``key``, or ``loader()`` (kept unless it is None)."""
+        return self.lookup(key, loader, keep_none=False)
 
 
 def cached(key, loader: Callable[[], Any]):

@@ -61,9 +61,9 @@ def start_drainer(env: dict) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def start(app_spec: str, env: dict, port: int) -> subprocess.Popen:
+def start(app_spec: str, env: dict, port: int, workers: int = 2) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", app_spec],
         cwd=ROOT, env=env, start_new_session=True)
     deadline = time.time() + 30

@@ -1,7 +1,9 @@
 """Conversions per second through POST /api/v1/conversions, with commission rules and a cap
-on, under gunicorn (sync workers, -w 2), loaded by wrk with a unique order id per request.
+on, under gunicorn (sync workers, -w 2 unless --workers says otherwise), loaded by wrk with a
+unique order id per request.
 
     .venv/bin/python bench/conversions.py            # 15 s
+    .venv/bin/python bench/conversions.py --workers 4
     .venv/bin/python bench/conversions.py --small    # 3 s (CI-sized)
     .venv/bin/python bench/conversions.py --database-url postgresql://postgres@127.0.0.1/pp_bench
 
@@ -81,6 +83,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int)
     parser.add_argument("--cap", type=int, default=1000)
     parser.add_argument("--database-url")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     args = parser.parse_args()
     seconds = args.seconds or (3 if args.small else 15)
     if not shutil.which("wrk"):
@@ -95,7 +98,7 @@ def main() -> None:
     script.write_text(LUA.replace("KEY", key).replace("OFFER", offer_id))
     load_before = os.getloadavg()[0]
     port = free_port()
-    proc = start("partner_portal:create_app()", env, port)
+    proc = start("partner_portal:create_app()", env, port, args.workers)
     try:
         out = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", str(script),
                               f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
@@ -108,7 +111,7 @@ def main() -> None:
         text=True).stdout.split())
     ok = result["requests"] - result["bad"]
     print(f"conversions through the API: {result['rps']:.0f}/s, p50 {result['p50']:.1f} ms, "
-          f"p99 {result['p99']:.1f} ms over {seconds} s (target >= 500/s); "
+          f"p99 {result['p99']:.1f} ms over {seconds} s, {args.workers} workers (target >= 500/s); "
           f"load average {load_before:.2f} before, {load_after:.2f} after (2 cores)")
     print(f"answered 201: {ok}; stored: {total} (attributed {attributed}, capped {capped}); "
           f"commissions: {commissions}; cap limit {args.cap}")

@@ -95,9 +95,31 @@ def race(app, n: int, work) -> list:
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    _run_threads(n, run)
+    return results
+
+
+def parallel_requests(app, n: int, send) -> list:
+    """Call ``send(client)`` from ``n`` real threads, each with its own test client,
+    released at the same moment; returns what each returned (or the exception it raised)."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i):
+        try:
+            with app.test_client() as client:
+                barrier.wait()
+                results[i] = send(client)
+        except Exception as exc:  # returned to the test, which asserts there are none
+            results[i] = exc
+
+    _run_threads(n, run)
+    return results
+
+
+def _run_threads(n: int, target) -> None:
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return results

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit
 
 from ..factories import CouponFactory, LinkFactory, OfferFactory, PartnerFactory
+from .conversion_support import parallel_requests
 
 
 @pytest.fixture()
@@ -58,21 +58,8 @@ def test_create_then_replay_returns_the_same_body(client, db, setup):
 
 def test_fifty_parallel_retries_make_one_conversion(app, db, setup):
     body = {"order_id": "RACE-1", "amount": "50.00", "currency": "USD", "click_id": click_id(setup)}
-    statuses, errors = [], []
-
-    def worker():
-        try:
-            with app.test_client() as c:
-                statuses.append(post(c, setup, body).status_code)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    statuses = parallel_requests(app, 50, lambda c: post(c, setup, body).status_code)
+    assert [s for s in statuses if isinstance(s, Exception)] == []
     assert sorted(statuses) == [200] * 49 + [201]
     assert count(db) == 1 and count(db, Commission) == 1
 

@@ -22,7 +22,6 @@ import html
 import io
 import itertools
 import re
-import threading
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
@@ -62,6 +61,7 @@ from ..factories import (
     OfferFactory,
     PartnerFactory,
 )
+from .conversion_support import parallel_requests
 
 # Partner-supplied text: each starts like a spreadsheet formula and carries markup that
 # would run if a page printed it raw.
@@ -465,23 +465,8 @@ def test_postback_refuses_a_missing_bad_or_revoked_token(client, db, api_setup, 
 def test_fifty_parallel_postbacks_of_one_order_make_one_conversion(app, db, api_setup):
     query = (f"click_id={api_setup['click_id']}&order_id=PB-RACE&amount=50.00&currency=USD"
              f"&token={api_setup['key']}")
-    barrier = threading.Barrier(50)
-    statuses, errors = [], []
-
-    def fire():
-        try:
-            with app.test_client() as c:
-                barrier.wait()
-                statuses.append(c.get(f"/postback?{query}").status_code)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=fire) for _ in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    statuses = parallel_requests(app, 50, lambda c: c.get(f"/postback?{query}").status_code)
+    assert [s for s in statuses if isinstance(s, Exception)] == []
     assert sorted(statuses) == [200] * 49 + [201]
     assert _stored(db) == (1, 1)
 

@@ -116,8 +116,9 @@ def portal(url: str, workers: int, email: bool) -> dict:
         started = time.perf_counter()
         summary = runs.generate(app, Month(2025, 3), now=NOW, workers=workers)
         result["seconds"] = time.perf_counter() - started
-        result["cpu_parent"] = _cpu()[0] - cpu_parent
-        result["cpu_workers"] = _cpu()[1] - cpu_workers
+        parent_now, workers_now = _cpu()
+        result["cpu_parent"] = parent_now - cpu_parent
+        result["cpu_workers"] = workers_now - cpu_workers
         result["generated"] = summary.generated
         result["failed"] = len(summary.failed)
         if email:
@@ -182,8 +183,9 @@ def baseline(directory: str, workers: int) -> dict:
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         for _ in pool.imap_unordered(_render_file, files, chunksize=4):
             pass
+    cpu_parent, cpu_workers = _cpu()
     result = {"seconds": time.perf_counter() - started, "rendered": len(files),
-              "cpu_parent": _cpu()[0], "cpu_workers": _cpu()[1]}
+              "cpu_parent": cpu_parent, "cpu_workers": cpu_workers}
     result.update(_peak())
     return result
 
@@ -237,13 +239,13 @@ def main() -> None:
     print(f"  WeasyPrint: {alone['rendered']} PDFs in {alone['seconds']:.1f}s = {alone_rate:.1f}/s "
           f"({alone_rate / args.workers:.1f}/s per core); largest worker {alone['worker_peak_mb']} MB")
     print(f"  ratio portal / WeasyPrint alone: {ours_rate / alone_rate:.2f}")
-    ours_cpu = (ours["cpu_parent"] + ours["cpu_workers"]) / ours["generated"] * 1000
-    alone_cpu = (alone["cpu_parent"] + alone["cpu_workers"]) / alone["rendered"] * 1000
+    ours_total = ours["cpu_parent"] + ours["cpu_workers"]
+    alone_total = alone["cpu_parent"] + alone["cpu_workers"]
+    ours_cpu, alone_cpu = ours_total / ours["generated"] * 1000, alone_total / alone["rendered"] * 1000
     print(f"  CPU per statement: portal {ours_cpu:.0f} ms (parent {ours['cpu_parent'] / ours['generated'] * 1000:.0f}, "
           f"workers {ours['cpu_workers'] / ours['generated'] * 1000:.0f}), WeasyPrint alone {alone_cpu:.0f} ms; "
-          f"per-core ratio {alone_cpu / ours_cpu:.2f}; cores busy: portal "
-          f"{(ours['cpu_parent'] + ours['cpu_workers']) / ours['seconds']:.2f}, WeasyPrint alone "
-          f"{(alone['cpu_parent'] + alone['cpu_workers']) / alone['seconds']:.2f}")
+          f"per-core ratio {alone_cpu / ours_cpu:.2f}; cores busy: portal {ours_total / ours['seconds']:.2f}, "
+          f"WeasyPrint alone {alone_total / alone['seconds']:.2f}")
     if args.email:
         print(f"  email: {ours['emails_sent']} sent ({ours['smtp_received']} received by the SMTP "
               f"server) in {ours['email_seconds']:.1f}s = "

@@ -99,6 +99,12 @@ def race(app, n: int, work) -> list:
     return results
 
 
+def no_errors(results) -> None:
+    """Fail with the first few exceptions among ``race``/``parallel_requests`` results."""
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert errors == [], errors[:3]
+
+
 def parallel_requests(app, n: int, send) -> list:
     """Call ``send(client)`` from ``n`` real threads, each with its own test client,
     released at the same moment; returns what each returned (or the exception it raised)."""

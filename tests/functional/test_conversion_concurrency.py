@@ -14,7 +14,7 @@ from partner_portal.models import AuditEntry, CapUsage, Commission, Conversion
 from partner_portal.services.conversions import ConversionInput, record_conversion, refund_conversion
 
 from ..factories import CapFactory, OfferFactory, PartnerFactory, RuleFactory
-from .conversion_support import API, NOW, commissions, conversions, race
+from .conversion_support import API, NOW, commissions, conversions, no_errors, race
 
 pytestmark = pytest.mark.slow
 N = 50
@@ -27,11 +27,6 @@ def _record(offer_id, partner_id, order_id, amount="100.00"):
                                              partner_id=partner_id), actor=API, now=NOW)
 
 
-def _no_errors(results):
-    errors = [r for r in results if isinstance(r, Exception)]
-    assert errors == [], errors[:3]
-
-
 def test_50_conversions_at_a_cap_of_10_accept_exactly_10(app, db, make_user):
     make_user("manager")
     offer = OfferFactory()
@@ -41,7 +36,7 @@ def test_50_conversions_at_a_cap_of_10_accept_exactly_10(app, db, make_user):
     db.session.commit()
 
     results = race(app, N, lambda i: _record(ids[0], ids[1][i % 5], f"CAP-{i}").conversion.status)
-    _no_errors(results)
+    no_errors(results)
     assert results.count("attributed") == 10 and results.count("capped") == 40
     assert len(conversions(status="attributed")) == 10
     assert len(conversions(status="capped")) == 40
@@ -62,7 +57,7 @@ def test_50_racing_conversions_across_a_tier_threshold_apply_the_tiers_exactly(a
     ids = (offer.id, partner.id)
     db.session.commit()
 
-    _no_errors(race(app, N, lambda i: _record(*ids, f"TIER-{i}")))
+    no_errors(race(app, N, lambda i: _record(*ids, f"TIER-{i}")))
     paid = [c.amount for c in commissions(kind="conversion")]
     assert sorted(paid) == [D("10.00")] * 10 + [D("20.00")] * 40
     # each sale got its own number in the month: 1 to 50, once each
@@ -83,7 +78,7 @@ def test_a_milestone_is_paid_exactly_once_under_a_race(app, db):
     RuleFactory(offer=offer, kind="milestone", params={"count": 25, "period": "month", "amount": "100"})
     ids = (offer.id, partner.id)
     db.session.commit()
-    _no_errors(race(app, N, lambda i: _record(*ids, f"MS-{i}")))
+    no_errors(race(app, N, lambda i: _record(*ids, f"MS-{i}")))
     assert [b.amount for b in commissions(kind="bonus")] == [D("100.00")]
 
 
@@ -94,7 +89,7 @@ def test_50_parallel_duplicates_record_one_conversion_and_one_commission(app, db
     db.session.commit()
 
     results = race(app, N, lambda i: _record(*ids, "SAME-ORDER").created)
-    _no_errors(results)
+    no_errors(results)
     assert results.count(True) == 1 and results.count(False) == N - 1
     assert db.session.scalar(select(func.count()).select_from(Conversion)) == 1
     assert db.session.scalar(select(func.count()).select_from(Commission)) == 1
@@ -137,7 +132,7 @@ def test_overlapping_caps_tiers_and_two_tier_under_a_race_stay_exact(app, db):
     db.session.commit()
 
     results = race(app, N, lambda i: _record(ids[0], ids[1][i % 5], f"MIX-{i}").conversion.status)
-    _no_errors(results)
+    no_errors(results)
     accepted = conversions(status="attributed")
     assert len(accepted) == 30
     per_partner = {pid: sum(c.partner_id == pid for c in accepted) for pid in ids[1]}

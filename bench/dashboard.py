@@ -99,7 +99,8 @@ def build(path: Path, others_clicks: int, raw_clicks: bool, seed: int, say) -> d
         today = now.astimezone(ZONE).date()
         days = [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
         created = now - timedelta(days=DAYS + 30)
-        db.session.add(Program(id=1, name="Bench Outdoor", timezone=ZONE.key, currency="USD"))
+        program = db.session.get(Program, 1)
+        program.name, program.timezone, program.currency = "Bench Outdoor", ZONE.key, "USD"
         db.session.execute(insert(Offer), [
             dict(id=i + 1, name=name, destination_url="https://shop.example.com/", currency="USD",
                  created_at=created, updated_at=created) for i, (name, _) in enumerate(OFFERS)])

@@ -1,7 +1,8 @@
 """Fixtures: app, db, client, login_as, smtp_server, live_server.
 
 The database comes from TEST_DATABASE_URL (default: a temporary SQLite file). The schema
-is created once per run; every test starts from empty tables.
+is created once per run; every test starts from empty tables (but for the program's settings
+row, which a migrated database always has).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ os.environ.setdefault("INSTANCE_DIR", str(_TMP / "instance"))
 
 from partner_portal import create_app  # noqa: E402
 from partner_portal.extensions import db as _db  # noqa: E402
+from partner_portal.models import Program  # noqa: E402
+from partner_portal.models.program import PROGRAM_ID  # noqa: E402
 
 from . import factories  # noqa: E402
 
@@ -63,6 +66,7 @@ def app():
     with app.app_context():
         _db.drop_all()
         _db.create_all()
+        _add_program_row()
     yield app
     with app.app_context():
         _db.session.remove()
@@ -84,6 +88,13 @@ def _empty_all_tables() -> None:
                 if fk.column.table is table and fk.parent.nullable:
                     _db.session.execute(table.update().values({fk.parent.name: None}))
             _db.session.execute(table.delete())
+    _db.session.commit()
+    _add_program_row()
+
+
+def _add_program_row() -> None:
+    """The settings row a migrated database always has (migration 0012)."""
+    _db.session.add(Program(id=PROGRAM_ID))
     _db.session.commit()
 
 

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 
 def get_program() -> Program:
-    """The settings row, created with defaults the first time it is asked for (safely when
-    several requests ask at once: INSERT … ON CONFLICT DO NOTHING)."""
+    """The settings row. Migration 0012 creates it, so requests only read it; should it have
+    been deleted by hand, it is created again with defaults (INSERT … ON CONFLICT DO NOTHING,
+    safe when several requests ask at once)."""
     program = db.session.get(Program, PROGRAM_ID)
     if program is None:
         from .counters import insert_ignore

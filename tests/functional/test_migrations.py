@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 from config import normalise_database_url
 from partner_portal import create_app
 from partner_portal.extensions import db as _db
+from partner_portal.models import Program
+from partner_portal.models.program import PROGRAM_ID
 
 
 @contextmanager
@@ -48,6 +50,13 @@ def test_upgrade_from_empty_matches_the_models(tmp_path):
                                                                  "compare_server_default": False})
                 diff = compare_metadata(context, _db.metadata)
                 version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            program = _db.session.get(Program, PROGRAM_ID)
+            assert program is not None, "the settings row exists before any request asks for it"
+            for column in Program.__table__.columns:
+                default = column.default
+                if column.name in ("id", "created_at", "updated_at") or default is None:
+                    continue
+                assert getattr(program, column.key) == default.arg, column.name
             _db.session.remove()
             _db.engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
@@ -108,5 +117,6 @@ def test_upgrade_keeps_an_existing_database_with_data(tmp_path):
             with _db.engine.connect() as conn:
                 assert conn.execute(text("SELECT count(*) FROM commissions")).scalar() == 1
                 assert conn.execute(text("SELECT name FROM offers")).scalar() == "O"
+                assert conn.execute(text("SELECT name FROM program")).scalar() == "P"
             _db.session.remove()
             _db.engine.dispose()

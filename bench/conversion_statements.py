@@ -34,6 +34,9 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--code", default=str(ROOT), help="checkout whose app is measured")
     parser.add_argument("--list", action="store_true", help="print each statement")
+    parser.add_argument("--profile", type=int, metavar="N", default=0,
+                        help="also profile the timed conversions (cProfile) and print the N "
+                             "functions with the most cumulative time")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="pp-bench-stmts-"))
     os.environ.update(APP_ENV="development", INSTANCE_DIR=str(tmp),
@@ -112,10 +115,21 @@ def main() -> None:
     replay = len(statements)
     held.clear()
     load = os.getloadavg()[0]
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     wall, cpu = time.perf_counter(), time.process_time()
     for i in range(args.conversions):
         post(f"R-{i}")
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
     n = args.conversions
     print(f"code: {args.code}; database: {engine.dialect.name}")
     print(f"statements per new conversion: {len(one)}, {in_write} of them in the write "

@@ -77,6 +77,35 @@ with app.app_context():
 """
 
 
+def cpu_by_process() -> dict[int, tuple[str, float, float]]:
+    """Every process's command name and its user and system CPU seconds so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seen = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        seen[int(stat.parent.name)] = (name, int(fields[11]) / tick, int(fields[12]) / tick)
+    return seen
+
+
+def cpu_spent(before: dict, after: dict) -> dict[str, tuple[float, float]]:
+    """User and system CPU seconds spent between two readings, by command name (processes
+    that started in between count from zero)."""
+    spent: dict[str, list[float]] = {}
+    for pid, (name, user, system) in after.items():
+        _, user0, system0 = before.get(pid, (name, 0.0, 0.0))
+        if before.get(pid, (name,))[0] != name:
+            user0 = system0 = 0.0
+        total = spent.setdefault(name, [0.0, 0.0])
+        total[0] += user - user0
+        total[1] += system - system0
+    return {name: (u, s) for name, (u, s) in spent.items() if u + s >= 0.05}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true")
@@ -99,9 +128,11 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     port = free_port()
     proc = start("partner_portal:create_app()", env, port, args.workers)
+    cpu_before = cpu_by_process()
     try:
         out = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", str(script),
                               f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+        cpu_after = cpu_by_process()
     finally:
         stop(proc)
     load_after = os.getloadavg()[0]
@@ -117,6 +148,11 @@ def main() -> None:
           f"commissions: {commissions}; cap limit {args.cap}")
     exact = attributed == min(args.cap, total) and commissions == attributed
     print("cap exact:", "yes" if exact else "NO")
+    answered = max(result["requests"], 1)
+    print("CPU per request by process (user + system ms), the whole machine during the run:")
+    for name, (user, system) in sorted(cpu_spent(cpu_before, cpu_after).items(),
+                                       key=lambda item: -sum(item[1])):
+        print(f"  {name:<16} {user / answered * 1000:6.2f} + {system / answered * 1000:6.2f}")
     shutil.rmtree(tmp, ignore_errors=True)
     if not exact or total < ok:
         sys.exit(1)

@@ -34,4 +34,9 @@ class ApiKey(db.Model):
 
     @property
     def scope_list(self) -> list[str]:
-        return [s for s in self.scopes.split(",") if s]
+        return split_scopes(self.scopes)
+
+
+def split_scopes(scopes: str) -> list[str]:
+    """The stored, comma-separated scopes as a list ("*" is every scope)."""
+    return [s for s in scopes.split(",") if s]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import ApiKey
+from ..models.api import split_scopes
 from . import audit
 from .errors import NotFound, ValidationError
 
@@ -88,21 +90,41 @@ def revoke(key_id: int, *, actor: audit.Actor, now: datetime) -> ApiKey:
     return key
 
 
-def needs_touch(key: ApiKey, now: datetime) -> bool:
+def needs_touch(key: ApiKey | KeyIdentity, now: datetime) -> bool:
     return key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
 
 
-def authenticate(plain: str | None, *, now: datetime, touch: bool = True) -> ApiKey | None:
+@dataclass(frozen=True)
+class KeyIdentity:
+    """What a request needs of the active key that authenticated it: who it is, what it
+    may do, and when its use was last recorded. Read as one row, not as a model object:
+    every API call and conversion authenticates."""
+
+    id: int
+    name: str
+    scopes: str
+    last_used_at: datetime | None
+
+    @property
+    def scope_list(self) -> list[str]:
+        return split_scopes(self.scopes)
+
+
+_ACTIVE_BY_HASH = select(ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.last_used_at).where(
+    ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+
+
+def authenticate(plain: str | None, *, now: datetime, touch: bool = True) -> KeyIdentity | None:
     """The active key matching ``plain``, or None. Marks it used (coarsely) unless
     ``touch`` is False (a read-only request records the use on its own, see ``touch``)."""
     if not plain or not plain.startswith(KEY_PREFIX) or len(plain) > 200:
         return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(plain)))
-    if key is None or key.revoked_at is not None:
+    row = db.session.execute(_ACTIVE_BY_HASH, {"key_hash": hash_key(plain)}).first()
+    if row is None:
         return None
+    key = KeyIdentity(*row)
     if touch and needs_touch(key, now):
-        key.last_used_at = now
-        db.session.flush()
+        return record_use(key, now=now)
     return key
 
 
@@ -116,3 +138,9 @@ def touch(key_id: int, *, now: datetime) -> None:
     if key is not None and needs_touch(key, now):
         key.last_used_at = now
         db.session.flush()
+
+
+def record_use(key: KeyIdentity, *, now: datetime) -> KeyIdentity:
+    """Record a use of the authenticated ``key``; returns it as it now stands."""
+    touch(key.id, now=now)
+    return KeyIdentity(key.id, key.name, key.scopes, now)

@@ -10,6 +10,7 @@ from typing import Any
 from ..extensions import db
 from ..models import AuditEntry, User
 from ..models.base import utcnow
+from .inserts import insert_loaded
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ def record(
         ip=actor.ip,
         note=note,
     )
-    db.session.add(entry)
-    if flush:  # a batch job may flush once for many entries
-        db.session.flush()
+    if flush:
+        db.session.flush()  # the caller's changes first, as one flush would have written them
+        insert_loaded(entry)
+    else:  # a batch job flushes once for many entries
+        db.session.add(entry)
     return entry

@@ -68,7 +68,7 @@ def alert_if_crossed(taken: Taken, now: datetime) -> int:
     for cap, pkey, usage_id, _units, used, seen in taken.entries:
         level = level_for(used, limit_units(cap))
         if level > seen and _raise_level(usage_id, level):
-            _send(cap, pkey, used, level, now)
+            _send(db.session.get(Cap, cap.id), pkey, used, level, now)
             sent += 1
     return sent
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select
 
 from ..extensions import db
-from ..models import Cap, CapUsage
+from ..models import Cap, CapUsage, Partner, PartnerGroup
 from ..models.caps import UNITS_PER_MONEY
 from .counters import bump
 from .money import format_money
@@ -46,15 +46,17 @@ def describe_amount(cap: Cap, units: int | Decimal, currency: str) -> str:
 
 
 def describe(cap: Cap, currency: str) -> str:
-    """"Monthly conversion cap of 10 on this offer"."""
+    """"Monthly conversion cap of 10 on this offer". ``cap`` is the model or a row of it."""
     metric = {"conversions": "conversion", "commission": "commission", "clicks": "click"}[cap.metric]
     limit = describe_amount(cap, limit_units(cap), currency)
     if cap.scope == "offer":
         who = "on this offer"
     elif cap.scope == "group":
-        who = f"for the {cap.group.name if cap.group else ''} group".replace("  ", " ")
+        group = db.session.get(PartnerGroup, cap.group_id) if cap.group_id else None
+        who = f"for the {group.name if group else ''} group".replace("  ", " ")
     elif cap.partner_id:
-        who = f"for {cap.partner.public_name if cap.partner else 'one partner'}"
+        partner = db.session.get(Partner, cap.partner_id)
+        who = f"for {partner.public_name if partner else 'one partner'}"
     else:
         who = "per partner"
     return f"{PERIOD_WORDS[cap.period].capitalize()} {metric} cap of {limit} {who}"
@@ -72,15 +74,19 @@ def applies(cap: Cap, partner_id: int | None, group_id: int | None) -> bool:
     return partner_id is not None and (cap.partner_id is None or cap.partner_id == partner_id)
 
 
-_ACTIVE = (select(Cap).where(Cap.offer_id == bindparam("offer"), Cap.is_active.is_(True))
-           .order_by(Cap.id))
+_CAPS = Cap.__table__
+_ACTIVE = (select(_CAPS).where(_CAPS.c.offer_id == bindparam("offer"), _CAPS.c.is_active.is_(True))
+           .order_by(_CAPS.c.id))
 
 
 def active_caps(offer_id: int, partner_id: int | None, group_id: int | None,
-                metrics: tuple[str, ...]) -> list[Cap]:
+                metrics: tuple[str, ...]) -> list:
     """The caps that count this partner's traffic on the offer, in id order (the lock
-    order, so concurrent writers never deadlock)."""
-    return [c for c in db.session.scalars(_ACTIVE, {"offer": offer_id})
+    order, so concurrent writers never deadlock). Plain rows with the model's column
+    attributes (``id``, ``metric``, ``limit_value`` …), read fresh: building model objects
+    costs more than the rest of the cap check. ``db.session.get(Cap, row.id)`` gives the
+    model where a message needs its partner or group."""
+    return [c for c in db.session.execute(_ACTIVE, {"offer": offer_id})
             if c.metric in metrics and applies(c, partner_id, group_id)]
 
 
@@ -101,7 +107,7 @@ class Taken:
     """Counters a conversion or click took, so they can be given back or checked for
     alerts."""
 
-    # (cap, partner key, usage id, units taken, used after, alert level seen)
+    # (cap row, partner key, usage id, units taken, used after, alert level seen)
     entries: list[tuple[Cap, int, int, int, int, int]] = field(default_factory=list)
     blocked_by: Cap | None = None
 

@@ -5,7 +5,8 @@ its write lock up front), calls ``record_conversion`` or ``refund_conversion``, 
 commits. Under concurrency the results are exact:
 
 - the same (offer, order_id) reported any number of times at once is recorded once: the
-  insert runs in a savepoint; a unique-key clash rolls it back and returns the winner's row;
+  insert skips a clash on the unique key (INSERT … ON CONFLICT DO NOTHING) and the
+  winner's row is returned;
 - caps, volume tiers and milestones count through atomic counter updates (``counters``),
   taken in one fixed order (the conversion row, the partner's month and lifetime counters,
   then caps by id), so concurrent writers never deadlock.
@@ -19,7 +20,6 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Commission, Conversion
@@ -30,6 +30,7 @@ from .clickids import codec_for
 from .commission_rules import Context
 from .commissions import apply_action
 from .errors import NotFound, ValidationError
+from .inserts import insert_loaded
 from .locking import ensure_write
 from .money import format_money, parse_amount, round_money
 from .periods import whole_months_between
@@ -129,20 +130,13 @@ def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime
         amount=amount, refunded_amount=Decimal(0), currency=currency, customer_id=customer_id,
         status="attributed" if att.partner else "unattributed", status_reason=att.reason,
         attributed_via=att.via, occurred_at=occurred_at, created_at=now)
-    if db.session.get_bind().dialect.name == "sqlite":
-        # BEGIN IMMEDIATE holds the write lock: nobody can have inserted it since the check.
-        db.session.add(conversion)
-        db.session.flush()
-    else:
-        try:
-            with db.session.begin_nested():
-                db.session.add(conversion)
-                db.session.flush()
-        except IntegrityError:
-            existing = find(offer.id, order_id)
-            if existing is None:
-                raise
-            return RecordResult(existing, False)
+    # SQLite: BEGIN IMMEDIATE holds the write lock, nobody can have inserted it since the
+    # check. PostgreSQL: a concurrent report of the same order is caught by the unique key.
+    if not insert_loaded(conversion, skip_duplicate=True):
+        existing = find(offer.id, order_id)
+        if existing is None:
+            raise RuntimeError(f"conversion {offer.id}/{order_id} clashed but is not there")
+        return RecordResult(existing, False)
     commissions = [] if att.partner is None else _pay(conversion, offer, att, actor=actor,
                                                       now=now, alert=alert)
     rollups.conversion_recorded(conversion, commissions)
@@ -210,8 +204,8 @@ def _commissions(conversion: Conversion, offer: OfferTerms, plan, now: datetime)
         rows.append(Commission(partner_id=share.partner_id, kind="tier2", amount=share.amount,
                                explanation=f"{share.explanation}, order {conversion.order_id}",
                                **common))
-    db.session.add_all(rows)
-    db.session.flush()
+    for row in rows:
+        insert_loaded(row)
     return rows
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -25,8 +25,23 @@ _STATEMENTS: dict[tuple, Any] = {}
 def insert_ignore(model, **values) -> None:
     """INSERT the row unless one with the same unique key exists (either dialect)."""
     dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    db.session.execute(module.insert(model).values(**values).on_conflict_do_nothing())
+    shape = ("insert", model, dialect, tuple(values))
+    stmt = _STATEMENTS.get(shape)
+    if stmt is None:
+        module = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(model).values({k: bindparam(k) for k in values}).on_conflict_do_nothing()
+        _STATEMENTS[shape] = stmt
+    db.session.execute(stmt, values)
+
+
+def _exists(model, keys: tuple[str, ...]):
+    shape = ("exists", model, keys)
+    stmt = _STATEMENTS.get(shape)
+    if stmt is None:
+        table = model.__table__
+        stmt = select(1).where(*[table.c[k] == bindparam(f"k_{k}") for k in keys])
+        _STATEMENTS[shape] = stmt
+    return stmt
 
 
 def _statement(model, keys: tuple[str, ...], deltas: tuple[str, ...], returning: tuple[str, ...],
@@ -57,6 +72,8 @@ def bump(model, key: dict[str, Any], deltas: dict[str, int], returning: tuple[st
         params["limit"] = limit[1]
     row = db.session.execute(stmt, params).first()
     if row is None and create is not None:
+        if limit and db.session.execute(_exists(model, tuple(key)), params).first() is not None:
+            return None  # the row is there: the limit refused the change
         insert_ignore(model, **key, **create)
         row = db.session.execute(stmt, params).first()
     return row

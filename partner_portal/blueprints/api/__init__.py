@@ -13,7 +13,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request
 
 from ...extensions import csrf, db, limiter
-from ...models import ApiKey
 from ...models.base import utcnow
 from ...services import api_keys
 from ...services.locking import begin_write
@@ -63,12 +62,10 @@ def authenticate():
     if reading and api_keys.needs_touch(key, now):
         # A read never commits, so its key's use (at most once a minute) is recorded in a
         # short write transaction of its own before the read begins.
-        key_id = key.id
         db.session.rollback()
         begin_write()
-        api_keys.touch(key_id, now=now)
+        key = api_keys.record_use(key, now=now)
         db.session.commit()
-        key = db.session.get(ApiKey, key_id)
     g.api_key = key
     scope = _required_scope()
     if scope is not None and not api_keys.allows(key, scope):

@@ -69,7 +69,7 @@ def record(data: dict):
     begin_write_after_reads()
     now = utcnow()
     if api_keys.needs_touch(g.api_key, now):
-        api_keys.touch(g.api_key.id, now=now)  # the key stays loaded: no second read
+        g.api_key = api_keys.record_use(g.api_key, now=now)
     result = conversions.record_conversion(inp, actor=actor, now=now, codec=codec)
     if result.created:
         screening.screen(result.conversion, now=now, commissions=result.commissions)

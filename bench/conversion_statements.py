@@ -129,7 +129,7 @@ def main() -> None:
         import pstats
 
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.profile)
     n = args.conversions
     print(f"code: {args.code}; database: {engine.dialect.name}")
     print(f"statements per new conversion: {len(one)}, {in_write} of them in the write "

@@ -15,21 +15,21 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
+from .inserts import insert_text, with_defaults
 
 _STATEMENTS: dict[tuple, Any] = {}
 
 
 def insert_ignore(model, **values) -> None:
     """INSERT the row unless one with the same unique key exists (either dialect)."""
-    dialect = db.session.get_bind().dialect.name
-    shape = ("insert", model, dialect, tuple(values))
+    dialect = db.session.get_bind().dialect
+    values = with_defaults(model.__table__, values)
+    shape = ("insert", model, dialect.name, tuple(values))
     stmt = _STATEMENTS.get(shape)
     if stmt is None:
-        module = postgresql if dialect == "postgresql" else sqlite
-        stmt = module.insert(model).values({k: bindparam(k) for k in values}).on_conflict_do_nothing()
+        stmt = insert_text(model.__table__, list(values), "ON CONFLICT DO NOTHING", dialect=dialect)
         _STATEMENTS[shape] = stmt
     db.session.execute(stmt, values)
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, inspect, text
 
 from ..extensions import db
 
@@ -21,9 +20,40 @@ _STATEMENTS: dict[Any, Any] = {}
 _MISSING = object()
 
 
-def _plan(mapper, dialect: str, skip_duplicate: bool):
+def insert_text(table, columns: list[str], tail: str = "", *, dialect):
+    """``INSERT INTO table (columns) VALUES (:columns) tail`` as text with typed parameters.
+
+    SQLAlchemy does not cache the compiled form of ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update``, and compiling one costs more than running it; text with
+    typed bind parameters is compiled once and still converts values (decimals, UTC
+    times) as the column types do. SQLite and PostgreSQL share the ON CONFLICT syntax.
+    Build it once per shape and keep it."""
+    quote = dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join(':' + c for c in columns)}) {tail}").rstrip()
+    return text(sql).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
+
+
+def default_value(default):
+    """The value a column's Python-side default gives a new row (None without one), as the
+    ORM would fill it in: text statements do not apply column defaults."""
+    if default is None:
+        return None
+    return default.arg if default.is_scalar else default.arg(None)
+
+
+def with_defaults(table, values: dict) -> dict:
+    """``values`` plus the default of every column of ``table`` they leave out."""
+    filled = dict(values)
+    for column in table.columns:
+        if column.key not in filled and column.default is not None:
+            filled[column.key] = default_value(column.default)
+    return filled
+
+
+def _plan(mapper, dialect, skip_duplicate: bool):
     """For a model: its insert statement and, per column, the attribute and its default."""
-    plan = _STATEMENTS.get((mapper, dialect, skip_duplicate))
+    plan = _STATEMENTS.get((mapper, dialect.name, skip_duplicate))
     if plan is None:
         table = mapper.local_table
         (pk,) = table.primary_key.columns
@@ -31,26 +61,21 @@ def _plan(mapper, dialect: str, skip_duplicate: bool):
         for column in table.columns:
             if column is pk:
                 continue
-            default = column.default
-            if default is None:
-                required, fill = not column.nullable, None
-            elif default.is_scalar:
-                required, fill = False, default.arg
-            else:  # computed (a callable): the caller sets it
-                required, fill = True, None
-            columns.append((mapper.get_property_by_column(column).key, column.key, required, fill))
-        statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-        if skip_duplicate:
-            statement = statement.on_conflict_do_nothing()
-        plan = (statement.returning(pk), mapper.get_property_by_column(pk).key, tuple(columns))
-        _STATEMENTS[(mapper, dialect, skip_duplicate)] = plan
+            required = column.default is None and not column.nullable
+            columns.append((mapper.get_property_by_column(column).key, column.key, required,
+                            column.default))
+        tail = ("ON CONFLICT DO NOTHING " if skip_duplicate else "") + \
+            f"RETURNING {dialect.identifier_preparer.quote(pk.name)}"
+        statement = insert_text(table, [c[1] for c in columns], tail, dialect=dialect)
+        plan = (statement, mapper.get_property_by_column(pk).key, tuple(columns))
+        _STATEMENTS[(mapper, dialect.name, skip_duplicate)] = plan
     return plan
 
 
 def insert_loaded(obj, *, skip_duplicate: bool = False) -> bool:
     """INSERT the new ``obj`` and attach it to the session as persistent, every column
-    loaded. Columns the caller left unset take their scalar default (or NULL); a column
-    whose default is computed must be set by the caller.
+    loaded. Columns the caller left unset take their default (or NULL), as in a flush; a
+    NOT NULL column without a default must be set.
 
     With ``skip_duplicate``, a row that clashes with an existing one on a unique key is
     not inserted (INSERT … ON CONFLICT DO NOTHING: on PostgreSQL it waits for a concurrent
@@ -60,15 +85,15 @@ def insert_loaded(obj, *, skip_duplicate: bool = False) -> bool:
     if not state.transient:
         raise ValueError("insert_loaded() takes a new object")
     session = db.session()
-    statement, pk_key, columns = _plan(state.mapper, session.get_bind().dialect.name,
+    statement, pk_key, columns = _plan(state.mapper, session.get_bind().dialect,
                                        skip_duplicate)
     values: dict[str, Any] = {}
-    for attr, column_key, required, fill in columns:
+    for attr, column_key, required, default in columns:
         value = state.dict.get(attr, _MISSING)
         if value is _MISSING:
             if required:
                 raise ValueError(f"insert_loaded(): set {type(obj).__name__}.{attr}")
-            value = fill
+            value = default_value(default)
             setattr(obj, attr, value)
         values[column_key] = value
     pk = session.connection().execute(statement, values).scalar()

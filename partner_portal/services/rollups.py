@@ -7,10 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import Click, Commission, Conversion, DailyStat, LinkStat
+from .inserts import insert_text
 from .program import program_zone
 
 COUNTERS = ("clicks", "unique_clicks", "bot_clicks", "conversions", "revenue", "commission")
@@ -72,9 +73,9 @@ def _upsert(kind: str, changed: tuple[str, ...]):
     """INSERT … ON CONFLICT DO UPDATE adding the ``changed`` counters, built once per shape
     (this runs on every conversion and click load) and executed with bound values. Written
     as text with typed parameters: SQLAlchemy does not cache the compiled form of its
-    ``on_conflict_do_update`` constructs, and compiling one costs more than running it.
-    SQLite and PostgreSQL share the syntax."""
-    shape = (kind, changed)
+    ``on_conflict_do_update`` constructs (see ``inserts.insert_text``)."""
+    dialect = db.session.get_bind().dialect
+    shape = (kind, changed, dialect.name)
     stmt = _UPSERTS.get(shape)
     if stmt is None:
         if kind == "daily":
@@ -84,11 +85,8 @@ def _upsert(kind: str, changed: tuple[str, ...]):
             table, keys = LinkStat.__table__, ["link_id", "day"]
             columns = ["day", "link_id", "partner_id", *LINK_COUNTERS]
         sets = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in changed)
-        stmt = text(
-            f"INSERT INTO {table.name} ({', '.join(columns)}) "
-            f"VALUES ({', '.join(':' + c for c in columns)}) "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
-        ).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
+        stmt = insert_text(table, columns, f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}",
+                           dialect=dialect)
         _UPSERTS[shape] = stmt
     return stmt
 

@@ -17,9 +17,10 @@ exactness.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 
 from ..extensions import db
 from ..models import (CommissionRule, FraudRuleSetting, Offer, OfferWindow, PartnerGroup, Program,
@@ -30,6 +31,8 @@ from .versioned_cache import VersionedCache
 # version (``link_cache.py`` adds offers' links, partners and caps for the click path).
 WATCHED = (Program, FraudRuleSetting, WebhookEndpoint, Offer, OfferWindow, CommissionRule,
            PartnerGroup)
+_VERSION_SEEN = "pp_settings_version"
+VERSION_RECHECK_SECONDS = 1.0
 # Set on a session that flushed a change to a watched model and has not committed yet.
 DIRTY_FLAG = "link_cache_dirty"
 
@@ -37,18 +40,27 @@ DIRTY_FLAG = "link_cache_dirty"
 class SettingsCache(VersionedCache):
     """key → an immutable copy of some settings (see ``versioned_cache``)."""
 
-    def get(self, key, loader: Callable[[], Any]):
+    def get(self, key, loader: Callable[[], Any], version: int | None = None):
         """The cached value of ``key``, or ``loader()`` (kept unless it is None)."""
-        return self.lookup(key, loader, keep_none=False)
+        return self.lookup(key, loader, keep_none=False, version=version)
 
 
 def cached(key, loader: Callable[[], Any]):
     """``loader()`` through the app's settings cache; fresh when there is no app cache or
-    the current transaction has uncommitted changes to watched models."""
+    the current transaction has uncommitted changes to watched models.
+
+    The version file is read once per app context (a request: a conversion reads half a
+    dozen settings), and again every VERSION_RECHECK_SECONDS in a long one (a job). A
+    change committed by this worker empties its cache at once (``link_cache``), so only
+    other workers' changes wait for the next request."""
     cache = current_app.extensions.get("pp_settings_cache") if has_app_context() else None
     if cache is None or _changing_settings(db.session()):
         return loader()
-    return cache.get(key, loader)
+    now, seen = time.monotonic(), g.get(_VERSION_SEEN)
+    if seen is None or now - seen[1] > VERSION_RECHECK_SECONDS:
+        seen = (cache.current_version(), now)
+        setattr(g, _VERSION_SEEN, seen)
+    return cache.get(key, loader, seen[0])
 
 
 def _changing_settings(session) -> bool:

@@ -25,18 +25,21 @@ class VersionedCache:
         self._version: int | None = None
         self._lock = threading.Lock()
 
-    def _current_version(self) -> int:
+    def current_version(self) -> int:
         try:
             return self.version_file.stat().st_mtime_ns
         except FileNotFoundError:
             return 0
 
-    def lookup(self, key, loader: Callable[[], Any], *, keep_none: bool = True):
+    def lookup(self, key, loader: Callable[[], Any], *, keep_none: bool = True,
+               version: int | None = None):
         """The cached value of ``key``, or ``loader()`` (kept unless it is None and
-        ``keep_none`` is False)."""
+        ``keep_none`` is False). ``version``: the version file's, read by the caller
+        already (``current_version``)."""
         # Read the version before loading: a change committed after this point bumps the
         # version again, so a copy loaded before it can never outlive the next check.
-        version = self._current_version()
+        if version is None:
+            version = self.current_version()
         now = time.monotonic()
         if version != self._version:
             with self._lock:

@@ -165,3 +165,29 @@ def test_a_transaction_sees_its_own_uncommitted_changes(app, db, shop):
     assert [c.amount for c in third.commissions if c.kind == "conversion"] == [Decimal("12.00")]
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
+
+
+def test_a_long_running_job_sees_another_workers_change_after_the_recheck(app, db, shop,
+                                                                          monkeypatch):
+    """The version file is read once per request; a job that runs for a long time in one
+    app context reads it again every VERSION_RECHECK_SECONDS."""
+    from partner_portal.services import settings_cache
+    from partner_portal.services.offer_terms import offer_terms
+
+    other = create_app("testing", WTF_CSRF_ENABLED=False, SERVER_NAME=None,
+                       MAIL_OUTBOX_DIR=app.config["MAIL_OUTBOX_DIR"])
+    offer_id = shop["offer"].id
+    db.session.commit()
+    with app.app_context():  # the job's context
+        monkeypatch.setattr(settings_cache, "VERSION_RECHECK_SECONDS", 3600)
+        assert offer_terms(offer_id).default_commission_value == Decimal("10")
+        with other.app_context():
+            _db.session.get(Offer, offer_id).default_commission_value = Decimal("25")
+            _db.session.commit()
+            _db.session.remove()
+        assert offer_terms(offer_id).default_commission_value == Decimal("10")  # not yet
+        _db.session.commit()  # the job finishes one unit of work and starts the next
+        assert offer_terms(offer_id).default_commission_value == Decimal("10")  # still not
+        monkeypatch.setattr(settings_cache, "VERSION_RECHECK_SECONDS", 0)
+        assert offer_terms(offer_id).default_commission_value == Decimal("25")
+        _db.session.remove()

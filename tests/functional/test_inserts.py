@@ -63,12 +63,15 @@ def test_a_rollback_makes_the_object_new_again_as_after_a_flush(db):
     assert db.session.scalar(select(func.count()).select_from(Conversion)) == 1
 
 
-def test_a_column_with_a_computed_default_must_be_set(db):
+def test_defaults_are_filled_in_as_a_flush_would_and_required_columns_must_be_set(db):
     offer, partner = factories.OfferFactory(), factories.PartnerFactory(status="approved")
     db.session.commit()
+    before = utcnow()
     conversion = Conversion(offer_id=offer.id, order_id="A-3", partner_id=partner.id,
                             amount=Decimal("1"), currency="USD")  # no occurred_at, created_at
-    with pytest.raises(ValueError, match="occurred_at"):
-        insert_loaded(conversion)
+    insert_loaded(conversion)
+    assert conversion.occurred_at >= before and conversion.created_at >= before
+    with pytest.raises(ValueError, match="amount"):
+        insert_loaded(Conversion(offer_id=offer.id, order_id="A-4", currency="USD"))
     with pytest.raises(ValueError, match="new object"):
-        insert_loaded(factories.ConversionFactory(offer=offer, partner=partner))
+        insert_loaded(conversion)

@@ -83,9 +83,21 @@ def rate_limited(view, kind: str = "default"):
     share a separate one, which is off unless configured: a refused conversion is a sale
     whose attribution depends on the shop retrying."""
     setting = _setting(kind)
-    return limiter.shared_limit(lambda: current_app.config[setting] or "1 per second",
-                                scope=f"api-{kind}",
-                                exempt_when=lambda: not current_app.config[setting])(view)
+    limited = limiter.shared_limit(lambda: current_app.config[setting] or "1 per second",
+                                   scope=f"api-{kind}",
+                                   exempt_when=lambda: not current_app.config[setting])(view)
+    limited.rate_limit_kind = kind
+    return limited
+
+
+@limiter.request_filter
+def _ingest_unlimited() -> bool:
+    """While the ingest limit is off, conversions and refunds skip the limiter altogether
+    (it would only find them exempt, at a cost on every conversion)."""
+    if current_app.config.get("API_INGEST_RATE_LIMIT"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "rate_limit_kind", None) == "ingest"
 
 
 from . import (  # noqa: E402,F401

@@ -5,7 +5,7 @@ with its commission rules.
 These change a few times a month and are read hundreds of times a second, so each
 worker keeps plain, immutable copies. Invalidation follows the link cache
 (``link_cache.py``): any committed change to one of the watched models bumps a version
-file on this host, and every worker checks it with one ``stat`` per read, so an admin's
+file on this host, and every worker checks it with one ``stat`` per request, so an admin's
 edit is seen by the next conversion on this host; ``LINK_CACHE_SECONDS`` bounds how long a
 worker trusts its copy when another host made the change. Inside a transaction that has
 itself changed a watched model (not yet committed), reads bypass the cache, so a service

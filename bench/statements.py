@@ -9,7 +9,10 @@ number of worker processes; and peak memory, to show it stays flat as partners g
 Each phase runs in its own process so peak memory (ru_maxrss) belongs to that phase:
 seed (not timed) → portal run (the same code as `flask statements generate`) → baseline
 (the HTML of every statement is written to disk first, untimed; then the same pool size
-renders it with WeasyPrint through the same static-only fetcher). With --email the portal
+renders it with WeasyPrint, as its documentation shows it, through the same static-only
+fetcher). The portal reuses one font configuration per rendering process, which
+WeasyPrint's default does not; --shared-fonts-baseline times WeasyPrint alone doing the
+same, for the like-for-like figure. With --email the portal
 run also sends every statement to a local SMTP server (aiosmtpd) and times that.
 """
 
@@ -170,18 +173,29 @@ def write_html(url: str, directory: str) -> int:
     return n
 
 
-def _render_file(path: str) -> int:
-    from partner_portal.pdf import render_pdf
+def _render_file(task: tuple[str, bool]) -> int:
+    """WeasyPrint as its documentation shows it (``HTML(...).write_pdf()``), through the
+    same static-only fetcher and with the same fixed identifier as the portal; with
+    ``shared_fonts``, reusing one font configuration per process as the portal does."""
+    import hashlib
 
-    html = Path(path).read_text()
-    return len(render_pdf(html, static_root=ROOT / "static", identifier=path))
+    from weasyprint import HTML
+
+    from partner_portal.pdf import SCHEME, StaticOnlyFetcher, font_configuration
+
+    path, shared_fonts = task
+    html = HTML(string=Path(path).read_text(), base_url=SCHEME,
+                url_fetcher=StaticOnlyFetcher(ROOT / "static"))
+    options = {"font_config": font_configuration()} if shared_fonts else {}
+    return len(html.write_pdf(pdf_identifier=hashlib.sha256(path.encode()).hexdigest()[:32].encode(),
+                              **options))
 
 
-def baseline(directory: str, workers: int) -> dict:
+def baseline(directory: str, workers: int, shared_fonts: bool = False) -> dict:
     files = sorted(str(p) for p in Path(directory).glob("*.html"))
     started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        for _ in pool.imap_unordered(_render_file, files, chunksize=4):
+        for _ in pool.imap_unordered(_render_file, [(f, shared_fonts) for f in files], chunksize=4):
             pass
     cpu_parent, cpu_workers = _cpu()
     result = {"seconds": time.perf_counter() - started, "rendered": len(files),
@@ -203,6 +217,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--email", action="store_true", help="also email every statement")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--shared-fonts-baseline", action="store_true",
+                        help="also time WeasyPrint alone reusing one font configuration per "
+                             "process, as the portal does (a third phase)")
     parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -215,7 +232,7 @@ def main() -> None:
         elif name == "html":
             print(json.dumps({"written": write_html(rest[0], rest[1])}))
         elif name == "baseline":
-            print(json.dumps(baseline(rest[0], int(rest[1]))))
+            print(json.dumps(baseline(rest[0], int(rest[1]), rest[2] == "1")))
         return
 
     n = 200 if args.small else args.partners
@@ -230,7 +247,8 @@ def main() -> None:
     html_dir = tmp / "html"
     html_dir.mkdir()
     _phase("html", url, html_dir)
-    alone = _phase("baseline", html_dir, args.workers)
+    alone = _phase("baseline", html_dir, args.workers, "0")
+    alike = _phase("baseline", html_dir, args.workers, "1") if args.shared_fonts_baseline else None
     ours_rate = ours["generated"] / ours["seconds"]
     alone_rate = alone["rendered"] / alone["seconds"]
     print(f"  portal:     {ours['generated']} statements in {ours['seconds']:.1f}s = {ours_rate:.1f}/s "
@@ -246,6 +264,12 @@ def main() -> None:
           f"workers {ours['cpu_workers'] / ours['generated'] * 1000:.0f}), WeasyPrint alone {alone_cpu:.0f} ms; "
           f"per-core ratio {alone_cpu / ours_cpu:.2f}; cores busy: portal {ours_total / ours['seconds']:.2f}, "
           f"WeasyPrint alone {alone_total / alone['seconds']:.2f}")
+    if alike:
+        alike_rate = alike["rendered"] / alike["seconds"]
+        alike_cpu = (alike["cpu_parent"] + alike["cpu_workers"]) / alike["rendered"] * 1000
+        print(f"  WeasyPrint alone, one font configuration per process (as the portal): "
+              f"{alike_rate:.1f}/s, CPU {alike_cpu:.0f} ms per statement; ratio portal / it: "
+              f"{ours_rate / alike_rate:.2f}, per core {alike_cpu / ours_cpu:.2f}")
     if args.email:
         print(f"  email: {ours['emails_sent']} sent ({ours['smtp_received']} received by the SMTP "
               f"server) in {ours['email_seconds']:.1f}s = "

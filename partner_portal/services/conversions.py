@@ -115,10 +115,6 @@ def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime
     coupon_code = _text(inp.coupon_code, "coupon_code", 64)
     click_token = _text(inp.click_token, "click_id", 96)
 
-    existing = find(offer.id, order_id)
-    if existing is not None:
-        return RecordResult(existing, False)
-
     att = attribute(offer, click_token=click_token, partner_id=inp.partner_id,
                     clicked_at=clicked_at, coupon_code=coupon_code, event=inp.event,
                     customer_id=customer_id, occurred_at=occurred_at,
@@ -130,8 +126,9 @@ def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime
         amount=amount, refunded_amount=Decimal(0), currency=currency, customer_id=customer_id,
         status="attributed" if att.partner else "unattributed", status_reason=att.reason,
         attributed_via=att.via, occurred_at=occurred_at, created_at=now)
-    # SQLite: BEGIN IMMEDIATE holds the write lock, nobody can have inserted it since the
-    # check. PostgreSQL: a concurrent report of the same order is caught by the unique key.
+    # A report of an order already recorded (a retry, or the same order sent at once by
+    # another request) clashes on the unique key: the insert skips it and the first report's
+    # row is returned. Attribution only reads, so running it for a retry changes nothing.
     if not insert_loaded(conversion, skip_duplicate=True):
         existing = find(offer.id, order_id)
         if existing is None:

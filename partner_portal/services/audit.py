@@ -71,8 +71,7 @@ def record(
         note=note,
     )
     if flush:
-        db.session.flush()  # the caller's changes first, as one flush would have written them
-        insert_loaded(entry)
+        insert_loaded(entry)  # after the caller's pending changes, as a flush would
     else:  # a batch job flushes once for many entries
         db.session.add(entry)
     return entry

@@ -1,11 +1,11 @@
 """Inserting a new row on a hot path without the ORM's unit of work.
 
 ``session.add(obj); session.flush()`` works out what to write (dependency sort, history,
-events) before it sends one INSERT. For a single new row whose values the caller has all
-set, ``insert_loaded`` sends the same INSERT … RETURNING id as one Core statement, then
-registers the object with the session exactly as a flush would have: persistent, loaded,
-new in this transaction (a rollback makes it new again); later changes flush as usual. The conversion path uses it
-for conversions and their commissions.
+events) before it sends one INSERT. For a single new row, ``insert_loaded`` sends the same
+INSERT … RETURNING id as one prepared statement, then registers the object with the
+session exactly as a flush would have: persistent, loaded, new in this transaction (a
+rollback makes it new again); later changes to it flush as usual. Conversions, their
+commissions and audit entries are inserted this way.
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ def insert_loaded(obj, *, skip_duplicate: bool = False) -> bool:
     if not state.transient:
         raise ValueError("insert_loaded() takes a new object")
     session = db.session()
+    if session.autoflush and not session._is_clean():
+        session.flush()  # what is pending first, as the flush that inserts obj would
     statement, pk_key, columns = _plan(state.mapper, session.get_bind().dialect,
                                        skip_duplicate)
     values: dict[str, Any] = {}

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, inspect, select
 
-from partner_portal.models import Conversion
+from partner_portal.models import Conversion, Partner
 from partner_portal.models.base import utcnow
 from partner_portal.services.inserts import insert_loaded
 
@@ -36,6 +36,16 @@ def test_the_row_is_stored_and_the_object_is_persistent_and_loaded(db):
     db.session.expire_all()
     stored = db.session.get(Conversion, conversion.id)
     assert (stored.status, stored.order_id, stored.amount) == ("capped", "A-1", Decimal("120.00"))
+
+
+def test_pending_changes_are_flushed_first_as_in_a_flush(db):
+    offer, partner = factories.OfferFactory(), factories.PartnerFactory(status="approved")
+    db.session.commit()
+    partner.name = "Renamed before the insert"
+    insert_loaded(_conversion(offer, partner))
+    stored = db.session.connection().execute(
+        select(Partner.name).where(Partner.id == partner.id)).scalar()
+    assert stored == "Renamed before the insert" and not db.session.dirty
 
 
 def test_a_duplicate_is_skipped_and_the_transaction_carries_on(db):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from partner_portal.pdf import StaticOnlyFetcher, render_pdf
+from partner_portal.pdf import StaticOnlyFetcher, font_configuration, render_pdf
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
@@ -24,6 +24,27 @@ def test_same_input_gives_the_same_bytes():
     b = render_pdf(html, static_root=STATIC, identifier="statement:1:2026-10")
     assert a == b and a.startswith(b"%PDF")
     assert "Total 1,234.50" in text_of(a)
+
+
+def test_the_reused_font_configuration_changes_no_byte():
+    """Each thread keeps one font configuration for every document it renders; a document
+    comes out the same from a fresh one as from one that has rendered others."""
+    html = "<h1>Statement</h1><p>Total 1,234.50 — café, über, €</p>"
+    for other in ("<p><b>Bold</b> and <i>italic</i> 0123456789</p>", "<pre>mono</pre>" * 40):
+        render_pdf(other, static_root=STATIC, identifier="other")
+    reused = render_pdf(html, static_root=STATIC, identifier="statement:7:2026-10")
+    fresh, configs = [], []
+
+    def in_a_new_thread():
+        configs.append(font_configuration())
+        fresh.append(render_pdf(html, static_root=STATIC, identifier="statement:7:2026-10"))
+        configs.append(font_configuration())
+
+    thread = threading.Thread(target=in_a_new_thread)
+    thread.start()
+    thread.join()
+    assert fresh == [reused]
+    assert configs[0] is configs[1] and configs[0] is not font_configuration()
 
 
 def test_our_static_files_are_served(tmp_path):

@@ -95,7 +95,7 @@ def race(app, n: int, work) -> list:
             finally:
                 db.session.remove()
 
-    _run_threads(n, run)
+    run_threads(n, run)
     return results
 
 
@@ -119,11 +119,12 @@ def parallel_requests(app, n: int, send) -> list:
         except Exception as exc:  # returned to the test, which asserts there are none
             results[i] = exc
 
-    _run_threads(n, run)
+    run_threads(n, run)
     return results
 
 
-def _run_threads(n: int, target) -> None:
+def run_threads(n: int, target) -> None:
+    """Start ``target(i)`` in ``n`` threads and wait for them all."""
     threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()

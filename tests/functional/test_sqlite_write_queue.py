@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 
 from partner_portal.db_sqlite import QueuedWriteConnection, configure_sqlite, engine_options
 
+from .conversion_support import run_threads
+
 
 @pytest.fixture()
 def engine(tmp_path):
@@ -94,7 +96,7 @@ def test_a_writer_gives_up_after_the_timeout_with_database_is_locked(tmp_path):
 def test_concurrent_writers_lose_no_update(engine):
     threads, each, errors = 8, 25, []
 
-    def worker():
+    def worker(_i):
         try:
             for _ in range(each):
                 with _write(engine) as conn, conn.begin():
@@ -103,11 +105,7 @@ def test_concurrent_writers_lose_no_update(engine):
         except Exception as exc:  # surfaced below
             errors.append(exc)
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    run_threads(threads, worker)
     assert errors == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT n FROM counter")).scalar() == threads * each

@@ -301,20 +301,22 @@ def test_reset_ends_existing_sessions(app, make_user, outbox):
 
 # --- two-factor -------------------------------------------------------------------------
 
-def _enable_2fa(client, db, user) -> str:
+def _enable_2fa(client, db, user) -> tuple[str, str]:
+    """Turn on two-factor sign-in for ``user``; returns the secret and the code it used."""
     client.get("/admin/account/2fa")
     with client.session_transaction() as s:
         secret = s["totp_setup_secret"]
-    response = client.post("/admin/account/2fa", data={"code": pyotp.TOTP(secret).now()})
+    code = pyotp.TOTP(secret).now()
+    response = client.post("/admin/account/2fa", data={"code": code})
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.totp_enabled
-    return secret
+    return secret, code
 
 
 def test_two_factor_is_asked_for_after_the_password(app, client, login_as, db):
     user = login_as("manager")
-    secret = _enable_2fa(client, db, user)
+    secret, _used = _enable_2fa(client, db, user)
     fresh = app.test_client()
     response = login(fresh, user.email)
     assert response.headers["Location"] == "/login/2fa"
@@ -329,11 +331,11 @@ def test_two_factor_is_asked_for_after_the_password(app, client, login_as, db):
 
 def test_a_two_factor_code_cannot_be_replayed(app, client, login_as, db):
     user = login_as("manager")
-    secret = _enable_2fa(client, db, user)
-    code = pyotp.TOTP(secret).now()
+    _secret, code = _enable_2fa(client, db, user)
     first = app.test_client()
     login(first, user.email)
-    # The setup already used this time step's code, so it cannot sign in again.
+    # The setup already used this code (the same one, even if a new 30-second step has
+    # begun since), so it cannot sign in again.
     assert first.post("/login/2fa", data={"code": code}).status_code == 401
 
 

@@ -97,8 +97,8 @@ def cpu_spent(before: dict, after: dict) -> dict[str, tuple[float, float]]:
     that started in between count from zero)."""
     spent: dict[str, list[float]] = {}
     for pid, (name, user, system) in after.items():
-        _, user0, system0 = before.get(pid, (name, 0.0, 0.0))
-        if before.get(pid, (name,))[0] != name:
+        name0, user0, system0 = before.get(pid, (name, 0.0, 0.0))
+        if name0 != name:  # the pid was reused by another process
             user0 = system0 = 0.0
         total = spent.setdefault(name, [0.0, 0.0])
         total[0] += user - user0

@@ -18,7 +18,7 @@ import sqlite3
 import time
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 
 BUSY_TIMEOUT_S = 30
 _FIRST_PAUSE_S = 0.0001
@@ -77,16 +77,17 @@ class QueuedWriteConnection(sqlite3.Connection):
                 self._queue_fd = None
 
 
-def is_file_database(uri: str) -> bool:
-    from sqlalchemy.engine import make_url
-
-    url = make_url(uri)
-    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+def database_file(url: str | URL) -> str | None:
+    """The file of a SQLite database URL; None for an in-memory one or another database."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.database
 
 
 def engine_options(options: dict, uri: str) -> dict:
     """The engine options with the queueing connection class, for a file database."""
-    if not is_file_database(uri):
+    if database_file(uri) is None:
         return options
     connect_args = {**options.get("connect_args", {}), "factory": QueuedWriteConnection}
     return {**options, "connect_args": connect_args}
@@ -95,8 +96,8 @@ def engine_options(options: dict, uri: str) -> dict:
 def configure_sqlite(engine: Engine) -> None:
     if getattr(engine, "_pp_sqlite_configured", False):
         return
-    queue_path = (f"{engine.url.database}-write-queue"
-                  if engine.url.database not in (None, "", ":memory:") else None)
+    path = database_file(engine.url)
+    queue_path = f"{path}-write-queue" if path is not None else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record):
@@ -114,7 +115,8 @@ def configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection):
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         raw = connection.connection.dbapi_connection
-        queued = mode != "DEFERRED" and queue_path is not None and isinstance(raw, QueuedWriteConnection)
+        # Only file databases get the queueing connection (``engine_options``).
+        queued = mode != "DEFERRED" and isinstance(raw, QueuedWriteConnection)
         if queued:
             raw.join_write_queue(queue_path)
         try:

@@ -59,12 +59,17 @@ def font_configuration() -> FontConfiguration:
     return config
 
 
+def pdf_identifier(identifier: str) -> bytes:
+    """The PDF document id for ``identifier``: fixed, so the same input gives the same bytes."""
+    return hashlib.sha256(identifier.encode()).hexdigest()[:32].encode()
+
+
 def render_pdf(html: str, *, static_root: str | Path, identifier: str) -> bytes:
     """The PDF for ``html``. ``identifier`` (e.g. "statement:42:2026-10") fixes the PDF's
     document id so identical input renders to identical bytes."""
     fetcher = StaticOnlyFetcher(static_root)
     document = HTML(string=html, base_url=SCHEME, url_fetcher=fetcher)
-    pdf = document.write_pdf(pdf_identifier=hashlib.sha256(identifier.encode()).hexdigest()[:32].encode(),
+    pdf = document.write_pdf(pdf_identifier=pdf_identifier(identifier),
                              font_config=font_configuration())
     if fetcher.refused:
         log.warning("PDF %s: refused %d outside URL(s)", identifier, len(fetcher.refused))

@@ -32,7 +32,7 @@ def _write(engine):
     return engine.connect().execution_options(sqlite_begin="IMMEDIATE")
 
 
-def test_file_databases_get_the_queueing_connection(engine, tmp_path):
+def test_file_databases_get_the_queueing_connection(engine):
     with engine.connect() as conn:
         assert isinstance(conn.connection.dbapi_connection, QueuedWriteConnection)
     assert engine_options({"pool_pre_ping": True}, "sqlite://") == {"pool_pre_ping": True}

@@ -192,7 +192,7 @@ def totp_uri(user: User, secret: str, issuer: str) -> str:
 def _totp_counter(secret: str, code: str, now: datetime) -> int | None:
     """The time step the code belongs to (±1 step of drift), or None."""
     code = (code or "").strip().replace(" ", "")
-    if not code.isdigit():
+    if not (code.isascii() and code.isdigit()):  # "١٢٣٤٥٦" is digits too, but no code
         return None
     totp = pyotp.TOTP(secret)
     for drift in (0, -1, 1):

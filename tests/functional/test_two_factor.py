@@ -16,8 +16,7 @@ from partner_portal.models import AuditEntry, User
 from partner_portal.models.base import utcnow
 
 from ..conftest import DEFAULT_PASSWORD, login
-from .test_sign_in_concurrency import PARALLEL, in_parallel
-from .two_factor_support import enable_two_factor, next_code, setup_secret
+from .sign_in_support import PARALLEL, enable_two_factor, in_parallel, next_code, setup_secret
 
 SIDES = ["admin", "partner"]
 ROLE = {"admin": "manager", "partner": "partner"}
@@ -174,4 +173,21 @@ def test_staff_cannot_turn_off_two_factor_the_program_requires(app, client, db, 
     response = client.post("/admin/account/2fa/disable", data={"tfa-password": DEFAULT_PASSWORD},
                            follow_redirects=True)
     assert "The program requires two-factor authentication for staff." in response.get_data(as_text=True)
+    assert totp_enabled(db, user)
+
+
+ODD_CODES = ["١٢٣٤٥٦", "１２３４５６", "12345\u00b2", "-12345", "1e5000", "<b>1</b>", "9" * 8]
+
+
+@pytest.mark.parametrize("code", ODD_CODES)
+def test_odd_codes_are_refused_as_not_valid(app, client, db, login_as, code):
+    user = login_as("manager")
+    client.get("/admin/account/2fa")
+    setup = client.post("/admin/account/2fa", data={"code": code})
+    assert "That code is not valid." in setup.get_data(as_text=True)
+    enable_two_factor(client, db, user)
+    fresh = app.test_client()
+    login(fresh, user.email)
+    assert fresh.post("/login/2fa", data={"code": code}).status_code == 401
+    assert disable(client, "admin", code=code).status_code == 422
     assert totp_enabled(db, user)

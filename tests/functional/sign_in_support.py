@@ -1,11 +1,22 @@
-"""Turning on two-factor sign-in the way a user does, from the setup page."""
+"""Signing in the way users (and attackers) do: two-factor set up from the setup page,
+requests released from many threads at once, the throttling window made to pass."""
 
 from __future__ import annotations
 
 import re
+import threading
 import time
+from datetime import timedelta
 
 import pyotp
+from sqlalchemy import update
+
+from partner_portal.models import LoginAttempt
+from partner_portal.models.base import utcnow
+
+from .conversion_support import run_threads
+
+PARALLEL = 30
 
 SECRET_ON_PAGE = re.compile(r'<code class="secret">([A-Z2-7]+)</code>')
 
@@ -31,3 +42,27 @@ def next_code(secret: str) -> str:
     """A code the setup (which used the current one) has not used: the next time step's,
     inside the drift a sign-in allows."""
     return pyotp.TOTP(secret).at(time.time() + 30)
+
+
+def in_parallel(clients, send) -> list:
+    """Call ``send(i, client)`` for each of ``clients`` from its own thread, all released
+    at the same moment; returns what each returned (or the exception it raised)."""
+    barrier = threading.Barrier(len(clients))
+    results: list = [None] * len(clients)
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = send(i, clients[i])
+        except Exception as exc:  # returned to the test, which asserts there are none
+            results[i] = exc
+
+    run_threads(len(clients), run)
+    return results
+
+
+def window_passes(app, db) -> None:
+    """Every recorded attempt is older than the throttling window."""
+    db.session.execute(update(LoginAttempt).values(
+        created_at=utcnow() - timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"] + 1)))
+    db.session.commit()

@@ -13,7 +13,7 @@ from partner_portal.models import LoginAttempt, PasswordResetToken, User
 from partner_portal.models.base import utcnow
 
 from ..conftest import DEFAULT_PASSWORD, csrf_token_from, login
-from .two_factor_support import enable_two_factor
+from .sign_in_support import enable_two_factor
 
 
 @pytest.mark.parametrize("role, home", [

@@ -4,15 +4,10 @@ be used to guess the password without limit."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from sqlalchemy import update
-
-from partner_portal.models import LoginAttempt
-from partner_portal.models.base import utcnow
 
 from ..conftest import DEFAULT_PASSWORD, login
+from .sign_in_support import window_passes
 
 NEW = "a-brand-new-password"
 FORMS = {
@@ -42,8 +37,6 @@ def test_wrong_current_passwords_are_throttled_like_sign_in_failures(app, client
     assert login(app.test_client(), email).status_code == 429
     assert outbox.messages() == []
     # Nothing changed: once the window has passed, the old password still signs in.
-    db.session.execute(update(LoginAttempt).values(
-        created_at=utcnow() - timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"] + 1)))
-    db.session.commit()
+    window_passes(app, db)
     assert login(app.test_client(), email).status_code == 302
     assert login(app.test_client(), email, NEW).status_code == 401

@@ -6,45 +6,15 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
 from decimal import Decimal
 
-import pyotp
-from sqlalchemy import update
-
-from partner_portal.models import LoginAttempt
 from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit
 
 from ..conftest import DEFAULT_PASSWORD, login
 from ..factories import LinkFactory, OfferFactory, PartnerFactory
-from .conversion_support import no_errors, run_threads
-from .two_factor_support import enable_two_factor, next_code
-
-PARALLEL = 30
-
-
-def in_parallel(clients, send) -> list:
-    """Call ``send(i, client)`` for each of ``clients`` from its own thread, all released
-    at the same moment; returns what each returned (or the exception it raised)."""
-    barrier = threading.Barrier(len(clients))
-    results: list = [None] * len(clients)
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = send(i, clients[i])
-        except Exception as exc:  # returned to the test, which asserts there are none
-            results[i] = exc
-
-    run_threads(len(clients), run)
-    return results
-
-
-def window_passes(app, db) -> None:
-    db.session.execute(update(LoginAttempt).values(
-        created_at=utcnow() - timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"] + 1)))
-    db.session.commit()
+from .conversion_support import no_errors
+from .sign_in_support import PARALLEL, enable_two_factor, in_parallel, next_code, window_passes
 
 
 def address(i: int) -> dict:
@@ -62,8 +32,10 @@ def test_parallel_wrong_passwords_get_exactly_the_accounts_limit(app, db, make_u
     no_errors(statuses)
     assert sorted(statuses) == [401] * limit + [429] * (PARALLEL - limit)
     # The right password is refused too, from anywhere, until the window has passed.
-    assert app.test_client().post("/login", data={"email": email, "password": DEFAULT_PASSWORD},
-                                  environ_base=address(250)).status_code == 429
+    refused = app.test_client().post("/login", data={"email": email, "password": DEFAULT_PASSWORD},
+                                     environ_base=address(250))
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= app.config["LOGIN_WINDOW_SECONDS"]
     window_passes(app, db)
     assert login(app.test_client(), email).status_code == 302
 

@@ -46,6 +46,10 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_counter: Mapped[int | None]
+    # A key being set up: kept here, never in the (readable) session cookie, until the user
+    # proves they hold it with a code or it expires.
+    totp_setup_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_setup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_ip: Mapped[str | None] = mapped_column(String(45))
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -78,7 +82,13 @@ class User(UserMixin, db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed logins, counted per account and per client address for throttling."""
+    """Password and code checks, counted per account and per client address for throttling.
+
+    A row is written *before* a password is checked and deleted when the password turns out
+    right, so a check still running counts as a failure: N parallel guesses can never get
+    more than the limit's worth of checks. A complete sign-in marks the account's earlier
+    failures ``account_cleared``; they keep counting against the client address.
+    """
 
     __tablename__ = "login_attempts"
     __table_args__ = (
@@ -90,6 +100,7 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    account_cleared: Mapped[bool] = mapped_column(default=False)
 
 
 class PasswordResetToken(db.Model):

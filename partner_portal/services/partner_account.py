@@ -1,4 +1,4 @@
-"""A partner's own account: profile, changing the sign-in email, turning two-factor off."""
+"""A partner's own account: profile, changing the sign-in email."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from ..extensions import db
 from ..models import EmailChangeToken, Partner, User
 from . import accounts, audit
 from .errors import Conflict, NotFound, ValidationError
-from .passwords import verify_password
 
 DISPLAY_NAME_MAX = 80
 
@@ -44,11 +43,6 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _check_password(user: User, password: str | None) -> None:
-    if not verify_password(user.password_hash, password or ""):
-        raise ValidationError("The password is not correct.", field="password")
-
-
 def _address_free(email: str, user: User) -> None:
     taken = accounts.find_user_by_email(email)
     partner = db.session.scalar(select(Partner.id).where(Partner.email == email))
@@ -57,11 +51,11 @@ def _address_free(email: str, user: User) -> None:
         raise Conflict("Another account already uses this address.", field="new_email")
 
 
-def request_email_change(user: User, new_email: str, password: str, *, now: datetime,
+def request_email_change(user: User, new_email: str, *, now: datetime,
                          max_age_seconds: int, actor: audit.Actor) -> str:
     """Start changing ``user``'s email: returns a token for the link sent to the new
-    address (only its hash is stored). Earlier pending requests stop working."""
-    _check_password(user, password)
+    address (only its hash is stored). Earlier pending requests stop working. The caller
+    has had the user confirm their password (throttled, like a sign-in)."""
     try:
         email = accounts.normalise_email(
             validate_email(new_email or "", check_deliverability=False).normalized)
@@ -122,7 +116,3 @@ def confirm_email_change(user: User, token: str, *, now: datetime,
                  after={"email": row.new_email}, now=now)
     return EmailChanged(old, row.new_email)
 
-
-def disable_two_factor(user: User, password: str, *, actor: audit.Actor, now: datetime) -> None:
-    _check_password(user, password)
-    accounts.disable_totp(user, actor, now=now)

@@ -13,6 +13,7 @@ from partner_portal.models import LoginAttempt, PasswordResetToken, User
 from partner_portal.models.base import utcnow
 
 from ..conftest import DEFAULT_PASSWORD, csrf_token_from, login
+from .sign_in_support import enable_two_factor
 
 
 @pytest.mark.parametrize("role, home", [
@@ -65,10 +66,33 @@ def test_throttling_per_account_kicks_in_and_resets(app, client, make_user, db):
 
 def test_successful_login_clears_the_account_failures(app, client, make_user, db):
     user = make_user("manager")
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] - 1):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit - 1):
         login(client, user.email, "wrong-password")
     assert login(client, user.email).status_code == 302
-    assert db.session.scalar(select(LoginAttempt).where(LoginAttempt.email == user.email)) is None
+    client.post("/logout")
+    # The account starts afresh: as many failures as before are allowed again.
+    for _ in range(limit - 1):
+        assert login(client, user.email, "wrong-password").status_code == 401
+    assert login(client, user.email).status_code == 302
+
+
+def test_the_victims_signing_in_does_not_forgive_the_attackers_address(app, client, make_user):
+    """A complete sign-in clears the account's failures, but the guesses still count
+    against the address they came from."""
+    per_account = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] - 1
+    victims = [make_user("manager") for _ in range(
+        -(-app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] // per_account))]
+    guesses = 0
+    for victim in victims:
+        for _ in range(per_account):
+            if guesses < app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+                assert login(client, victim.email, "guess-password").status_code == 401
+                guesses += 1
+        # The victim signs in from elsewhere: their account starts afresh.
+        assert app.test_client().post("/login", data={"email": victim.email, "password": DEFAULT_PASSWORD},
+                                      environ_base={"REMOTE_ADDR": "192.0.2.77"}).status_code == 302
+    assert login(client, "someone-else@example.test", "guess-password").status_code == 429
 
 
 def test_throttling_per_client_address(app, client, make_user):
@@ -303,15 +327,7 @@ def test_reset_ends_existing_sessions(app, make_user, outbox):
 
 def _enable_2fa(client, db, user) -> tuple[str, str]:
     """Turn on two-factor sign-in for ``user``; returns the secret and the code it used."""
-    client.get("/admin/account/2fa")
-    with client.session_transaction() as s:
-        secret = s["totp_setup_secret"]
-    code = pyotp.TOTP(secret).now()
-    response = client.post("/admin/account/2fa", data={"code": code})
-    assert response.status_code == 302
-    db.session.refresh(user)
-    assert user.totp_enabled
-    return secret, code
+    return enable_two_factor(client, db, user)
 
 
 def test_two_factor_is_asked_for_after_the_password(app, client, login_as, db):

@@ -51,7 +51,7 @@ def world(db, login_as):
     db.session.add(MonthlyStanding(month=today.replace(day=1), partner_id=b.id,
                                    conversions=7777, rank=1, ranked=1, computed_at=utcnow()))
     token = partner_account.request_email_change(
-        b.user, "new-b@example.com", "correct-horse-battery", now=utcnow(),
+        b.user, "new-b@example.com", now=utcnow(),
         max_age_seconds=3600, actor=audit.Actor.system())
     from partner_portal.models import Statement
 

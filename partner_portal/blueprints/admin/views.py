@@ -1,17 +1,23 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...extensions import db
 from ...models.base import utcnow
 from ...services import accounts, audit, dashboard
-from ...services.errors import DomainError
 from ...services.permissions import STAFF, VIEW
 from ...services.program import get_program
-from ..account import change_password_view, two_factor_qr
+from ..account import (
+    change_password_view,
+    disable_two_factor_view,
+    enable_two_factor_view,
+    two_factor_qr,
+    two_factor_setup_secret,
+)
+from ..auth.forms import TwoFactorDisableForm
 from ..auth.session import client_ip
-from ..forms import ChangePasswordForm, ConfirmForm, apply_error
+from ..forms import ChangePasswordForm
 from . import bp, requires
 from .forms import SecuritySettingsForm, TwoFactorSetupForm
 
@@ -26,6 +32,15 @@ def home():
     return render_template("admin/home.html", o=overview)
 
 
+TFA_PREFIX = "tfa"  # the account page's two forms keep their field names and ids apart
+
+
+def _account_page(form=None, disable_form=None, status=200):
+    return render_template(
+        "admin/account.html", form=form or ChangePasswordForm(formdata=None),
+        disable_form=disable_form or TwoFactorDisableForm(formdata=None, prefix=TFA_PREFIX)), status
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @requires(VIEW)
 def account():
@@ -33,42 +48,39 @@ def account():
     done = change_password_view(form, current_user._get_current_object())
     if done:
         return redirect(url_for("admin.account"))
-    return render_template("admin/account.html", form=form, disable_form=ConfirmForm())
+    return _account_page(form=form)
 
 
 @bp.route("/account/2fa", methods=["GET", "POST"])
 @requires(VIEW)
 def two_factor_setup():
+    user = current_user._get_current_object()
+    if user.totp_enabled:
+        return redirect(url_for("admin.account"))
     form = TwoFactorSetupForm()
-    secret = session.get("totp_setup_secret") or accounts.new_totp_secret()
-    session["totp_setup_secret"] = secret
-    if form.validate_on_submit():
-        try:
-            accounts.enable_totp(current_user, secret, form.code.data, actor(), now=utcnow())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            db.session.commit()
-            session.pop("totp_setup_secret", None)
-            flash("Two-factor authentication is on.", "success")
-            return redirect(url_for("admin.account"))
-    uri = accounts.totp_uri(current_user, secret, get_program().name)
+    if enable_two_factor_view(form, user, actor()):
+        flash("Two-factor authentication is on.", "success")
+        return redirect(url_for("admin.account"))
+    secret = two_factor_setup_secret(user)
+    uri = accounts.totp_uri(user, secret, get_program().name)
     return render_template("admin/two_factor_setup.html", form=form, secret=secret,
-                           qr=two_factor_qr(uri), required=get_program().staff_2fa_required)
+                           qr=two_factor_qr(uri), required=get_program().staff_2fa_required
+                           ), 422 if form.errors else 200
 
 
 @bp.route("/account/2fa/disable", methods=["POST"])
 @requires(VIEW)
 def two_factor_disable():
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        if get_program().staff_2fa_required:
+    form = TwoFactorDisableForm(prefix=TFA_PREFIX)
+    if get_program().staff_2fa_required:
+        if form.validate_on_submit():
             flash("The program requires two-factor authentication for staff.", "error")
-        else:
-            accounts.disable_totp(current_user, actor(), now=utcnow())
-            db.session.commit()
-            flash("Two-factor authentication is off.", "success")
-    return redirect(url_for("admin.account"))
+        return redirect(url_for("admin.account"))
+    status = disable_two_factor_view(form, current_user._get_current_object(), actor())
+    if status is None:
+        flash("Two-factor authentication is off.", "success")
+        return redirect(url_for("admin.account"))
+    return _account_page(disable_form=form, status=status)
 
 
 @bp.route("/settings/security", methods=["GET", "POST"])

@@ -33,6 +33,14 @@ class TwoFactorForm(FlaskForm):
     code = StringField("Six-digit code", validators=[DataRequired(), Length(min=6, max=8)])
 
 
+class TwoFactorDisableForm(FlaskForm):
+    """Turning two-factor off: the password, or a code from the authenticator app."""
+
+    password = PasswordField("Your password", validators=[Optional(), Length(max=256)])
+    code = StringField("Or a code from your authenticator app",
+                       validators=[Optional(), Length(max=8)])
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
 

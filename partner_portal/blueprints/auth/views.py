@@ -8,26 +8,29 @@ from ...models import User
 from ...models.base import utcnow
 from ...services import accounts, applications, notifications
 from ...services.errors import AuthenticationFailed, DomainError, Throttled
+from ...services.locking import begin_write_after_reads
 from ...services.referrals import find_recruiter
 from ..forms import apply_error, is_safe_next
-from . import bp
+from . import attempts, bp
 from .forms import ApplyForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, TwoFactorForm
-from .session import client_ip, end_session, home_endpoint, start_session
+from .session import client_ip, end_session, home_endpoint, load_user, start_session
 
 PENDING_2FA = "pending_2fa"
 
 
-def _throttle_policy() -> accounts.ThrottlePolicy:
-    cfg = current_app.config
-    return accounts.ThrottlePolicy(cfg["LOGIN_WINDOW_SECONDS"],
-                                   cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-                                   cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])
+def _throttled(form, exc: Throttled, template: str):
+    form.form_errors.append(exc.message)
+    response = current_app.make_response((render_template(template, form=form), 429))
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _finish_login(user: User, next_url: str | None):
-    start_session(user)
+    """In the write transaction that checked the last factor: record the sign-in, commit,
+    and start a fresh session."""
     accounts.record_login(user, ip=client_ip(), now=utcnow())
     db.session.commit()
+    start_session(user)
     if is_safe_next(next_url):
         return redirect(next_url)
     return redirect(url_for(home_endpoint(user)))
@@ -43,19 +46,23 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data, ip=client_ip(),
-                                         policy=_throttle_policy(), now=utcnow())
+            result = attempts.check_password(form.email.data, form.password.data)
         except Throttled as exc:
-            form.form_errors.append(exc.message)
-            status = 429
+            return _throttled(form, exc, "auth/login.html")
+        try:
+            if not result.right:
+                raise AuthenticationFailed("Wrong email or password.", field="password")
+            user = attempts.accept_password(result)
         except AuthenticationFailed as exc:
-            db.session.commit()  # keep the failed attempt for throttling
+            db.session.rollback()  # the attempt stays recorded as a failure
             apply_error(form, exc)
             status = 401
         else:
             if user.totp_enabled:
+                pending = {"user": user.get_id(), "next": form.next.data or ""}
+                db.session.commit()
                 session.clear()
-                session[PENDING_2FA] = {"user": user.get_id(), "next": form.next.data or ""}
+                session[PENDING_2FA] = pending
                 return redirect(url_for("auth.two_factor"))
             return _finish_login(user, form.next.data)
     elif request.method == "POST":
@@ -66,27 +73,19 @@ def login():
 @bp.route("/login/2fa", methods=["GET", "POST"])
 def two_factor():
     pending = session.get(PENDING_2FA)
-    user = None
-    if pending:
-        from .session import load_user
-
-        user = load_user(pending["user"])
+    user = load_user(pending["user"]) if isinstance(pending, dict) and "user" in pending else None
     if user is None:
         return redirect(url_for("auth.login"))
     form = TwoFactorForm()
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.check_throttle(user.email, client_ip(), _throttle_policy(), utcnow())
+            right = attempts.check_code(user, form.code.data)
         except Throttled as exc:
-            form.form_errors.append(exc.message)
-            return render_template("auth/two_factor.html", form=form), 429
-        if accounts.verify_totp(user, form.code.data, now=utcnow()):
+            return _throttled(form, exc, "auth/two_factor.html")
+        if right:
             return _finish_login(user, pending.get("next"))
-        from ...models import LoginAttempt
-
-        db.session.add(LoginAttempt(email=user.email, ip=client_ip(), created_at=utcnow()))
-        db.session.commit()
+        db.session.commit()  # keep the failure for throttling
         form.code.errors = ["That code is not valid."]
         status = 401
     return render_template("auth/two_factor.html", form=form), status
@@ -100,7 +99,8 @@ def logout():
         return render_template("auth/logout.html")
     # POST is CSRF-checked; sign out here and end the user's other sessions too.
     if current_user.is_authenticated:
-        accounts.end_all_sessions(current_user)
+        begin_write_after_reads()
+        accounts.end_all_sessions(current_user._get_current_object())
         db.session.commit()
     end_session()
     flash("You have signed out.", "success")
@@ -111,6 +111,7 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        begin_write_after_reads()
         user = accounts.find_user_by_email(form.email.data)
         if user is not None and user.is_active_account:
             max_age = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
@@ -127,13 +128,19 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    if accounts.find_valid_reset(token, now=utcnow()) is None:
+    row = accounts.find_valid_reset(token, now=utcnow())
+    if row is None:
         return render_template("auth/reset_invalid.html"), 410
     form = ResetPasswordForm()
     if form.validate_on_submit():
+        email = row.user.email
+        db.session.commit()  # only read so far: no transaction stays open while hashing
         try:
-            accounts.consume_reset(token, form.password.data, now=utcnow())
+            password_hash = accounts.new_password_hash(form.password.data, email=email)
+            begin_write_after_reads()
+            accounts.consume_reset(token, password_hash, now=utcnow())
         except DomainError as exc:
+            db.session.rollback()
             apply_error(form, exc)
         else:
             db.session.commit()

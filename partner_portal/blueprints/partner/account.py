@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
 from ...models.base import utcnow
 from ...services import accounts, notifications, partner_account, preferences
-from ...services.errors import DomainError, NotFound
+from ...services.errors import DomainError, NotFound, Throttled
+from ...services.locking import begin_write_after_reads
 from ...services.program import get_program
-from ..account import change_password_view, two_factor_qr
+from ..account import (
+    change_password_view,
+    disable_two_factor_view,
+    enable_two_factor_view,
+    two_factor_qr,
+    two_factor_setup_secret,
+)
+from ..auth import attempts
+from ..auth.forms import TwoFactorDisableForm
 from ..forms import ChangePasswordForm, ConfirmForm, apply_error
 from . import actor, bp
-from .forms import EmailChangeForm, PasswordConfirmForm, ProfileForm, TwoFactorSetupForm
+from .forms import EmailChangeForm, ProfileForm, TwoFactorSetupForm
 
-SETUP_SECRET = "partner_totp_setup_secret"
 # The account page holds several forms; prefixes keep their field names and ids apart.
 PASSWORD_PREFIX, PROFILE_PREFIX, EMAIL_PREFIX, TFA_PREFIX, PREFS_PREFIX = \
     "pw", "profile", "email", "tfa", "prefs"
@@ -27,7 +35,7 @@ def _page(status: int = 200, **forms):
     forms.setdefault("profile_form", ProfileForm(formdata=None, obj=partner,
                                                  prefix=PROFILE_PREFIX))
     forms.setdefault("email_form", EmailChangeForm(formdata=None, prefix=EMAIL_PREFIX))
-    forms.setdefault("disable_form", PasswordConfirmForm(formdata=None, prefix=TFA_PREFIX))
+    forms.setdefault("disable_form", TwoFactorDisableForm(formdata=None, prefix=TFA_PREFIX))
     return render_template(
         "partner/account.html", partner=partner, prefs=preferences.choices(partner),
         kinds=preferences.KINDS, prefs_form=ConfirmForm(formdata=None, prefix=PREFS_PREFIX),
@@ -63,13 +71,19 @@ def account_profile():
 @bp.route("/account/email", methods=["POST"])
 def account_email():
     form = EmailChangeForm(prefix=EMAIL_PREFIX)
+    status = 422
     if form.validate_on_submit():
         user = current_user._get_current_object()
         max_age = current_app.config["EMAIL_CHANGE_MAX_AGE_SECONDS"]
         try:
+            attempts.confirm_password(user, form.password.data)
+            begin_write_after_reads()
             token = partner_account.request_email_change(
-                user, form.new_email.data, form.password.data, now=utcnow(),
-                max_age_seconds=max_age, actor=actor())
+                user, form.new_email.data, now=utcnow(), max_age_seconds=max_age,
+                actor=actor())
+        except Throttled as exc:
+            form.form_errors.append(attempts.confirm_message(exc))
+            status = 429
         except DomainError as exc:
             db.session.rollback()
             apply_error(form, exc)
@@ -83,7 +97,7 @@ def account_email():
             flash(f"We sent a link to {new_email}. Open it to finish the change; until then "
                   "you keep signing in with your current address.", "info")
             return redirect(url_for("partner.account"))
-    return _page(422, email_form=form)
+    return _page(status, email_form=form)
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
@@ -127,37 +141,20 @@ def two_factor_setup():
     if user.totp_enabled:
         return redirect(url_for("partner.account"))
     form = TwoFactorSetupForm()
-    secret = session.get(SETUP_SECRET) or accounts.new_totp_secret()
-    session[SETUP_SECRET] = secret
-    status = 200
-    if form.validate_on_submit():
-        try:
-            accounts.enable_totp(user, secret, form.code.data, actor(), now=utcnow())
-        except DomainError as exc:
-            apply_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            session.pop(SETUP_SECRET, None)
-            flash("Two-factor authentication is on. Sign-in now asks for a code.", "success")
-            return redirect(url_for("partner.account"))
+    if enable_two_factor_view(form, user, actor()):
+        flash("Two-factor authentication is on. Sign-in now asks for a code.", "success")
+        return redirect(url_for("partner.account"))
+    secret = two_factor_setup_secret(user)
     uri = accounts.totp_uri(user, secret, get_program().name)
     return render_template("partner/two_factor_setup.html", form=form, secret=secret,
-                           qr=two_factor_qr(uri)), status
+                           qr=two_factor_qr(uri)), 422 if form.errors else 200
 
 
 @bp.route("/account/2fa/disable", methods=["POST"])
 def two_factor_disable():
-    form = PasswordConfirmForm(prefix=TFA_PREFIX)
-    if form.validate_on_submit():
-        try:
-            partner_account.disable_two_factor(current_user._get_current_object(),
-                                               form.password.data, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
-            flash("Two-factor authentication is off.", "success")
-            return redirect(url_for("partner.account"))
-    return _page(422, disable_form=form)
+    form = TwoFactorDisableForm(prefix=TFA_PREFIX)
+    status = disable_two_factor_view(form, current_user._get_current_object(), actor())
+    if status is None:
+        flash("Two-factor authentication is off.", "success")
+        return redirect(url_for("partner.account"))
+    return _page(status, disable_form=form)

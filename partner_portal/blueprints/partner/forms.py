@@ -58,10 +58,6 @@ class EmailChangeForm(FlaskForm):
                              description="To confirm it is you.")
 
 
-class PasswordConfirmForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=256)])
-
-
 class TwoFactorSetupForm(FlaskForm):
     code = StringField("Code from your authenticator app",
                        validators=[DataRequired(), Length(min=6, max=8)])

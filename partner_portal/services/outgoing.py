@@ -267,8 +267,15 @@ def parse_url(url: str) -> Target:
         raise InvalidURL("Enter an http:// or https:// address.")
     if port == 0:
         raise InvalidURL("The port must be a number from 1 to 65535.")
-    address = parse_host(hostname)
-    host = str(address) if address is not None else normalise_name(hostname)
+    if ":" in hostname:  # an IPv6 address (urlsplit has taken the brackets off)
+        address = parse_host(hostname)
+        host = str(address)
+    else:
+        # Normalised first: IDNA maps full-width digits and ideographic full stops to
+        # ASCII, so "１２７。0。0。1" is read as the 127.0.0.1 a resolver would make of it.
+        host = normalise_name(hostname)
+        address = parse_host(host)
+        host = str(address) if address is not None else host
     if address is not None and address.version == 6 and "%" in hostname:
         raise InvalidURL("Enter an address without a zone index.")
     path = parts.path or "/"

@@ -50,6 +50,8 @@ REFUSED = [
     ("http://0x7f.0.0.1/", "loopback"),
     ("http://0x7f.1/", "loopback"),
     ("http://127.255.255.254/", "loopback"),
+    ("http://127\u30020\u30020\u30021/", "loopback"),  # ideographic full stops
+    ("http://\uff11\uff12\uff17.0.0.1/", "loopback"),  # full-width digits
     ("http://0.0.0.0/", "unspecified"),
     ("http://0/", "unspecified"),
     ("http://10.0.0.1/", "private"),

@@ -191,22 +191,33 @@ def test_a_url_saved_before_the_guard_is_refused_at_delivery(app, client, login_
     assert "internal secret" not in page
 
 
-def test_a_name_that_resolves_elsewhere_at_delivery_is_refused(app, client, login_as, db, receiver,
-                                                               internal, dns):
+def receivers_on_one_port(app):
+    """A receiver on 127.0.0.2 and an inside service on 127.0.0.1, on the same port (so a
+    rebound name would reach the inside one through the URL's port)."""
+    for _ in range(50):
+        outside = Receiver()
+        try:
+            return outside, Receiver(host="127.0.0.1", port=outside.port)
+        except OSError:  # that port is taken on 127.0.0.1: try another
+            outside.close()
+    raise RuntimeError("no port free on both 127.0.0.1 and 127.0.0.2")
+
+
+def test_a_name_that_resolves_elsewhere_at_delivery_is_refused(app, client, login_as, db, dns):
     """DNS rebinding between the save and the delivery: checked again, nothing sent."""
-    internal.close()
-    inside = Receiver(host="127.0.0.1", port=receiver.port)  # same port, inside address
+    receiver, inside = receivers_on_one_port(app)
     try:
-        dns.answers["hooks.rebind.test"] = ["127.0.0.2"]
-        url = f"http://hooks.rebind.test:{receiver.port}/hooks"
-        endpoint = webhooks.create_endpoint(url, ["payout.paid"], "", actor=SYSTEM, now=utcnow())
-        emit_one(db)
-        deliver(app)
-        assert len(receiver.requests) == 1
-        assert receiver.requests[0][0]["Host"] == f"hooks.rebind.test:{receiver.port}"
-        dns.answers["hooks.rebind.test"] = ["127.0.0.1"]
-        emit_one(db)
-        deliver(app)
+        with allow(app):
+            dns.answers["hooks.rebind.test"] = ["127.0.0.2"]
+            url = f"http://hooks.rebind.test:{receiver.port}/hooks"
+            endpoint = webhooks.create_endpoint(url, ["payout.paid"], "", actor=SYSTEM, now=utcnow())
+            emit_one(db)
+            deliver(app)
+            assert len(receiver.requests) == 1
+            assert receiver.requests[0][0]["Host"] == f"hooks.rebind.test:{receiver.port}"
+            dns.answers["hooks.rebind.test"] = ["127.0.0.1"]
+            emit_one(db)
+            deliver(app)
         assert len(receiver.requests) == 1 and inside.requests == []
         delivery = the_delivery(db)
         assert delivery.last_outcome == "refused" and delivery.status == "pending"
@@ -214,6 +225,7 @@ def test_a_name_that_resolves_elsewhere_at_delivery_is_refused(app, client, logi
         page = log_page(client, endpoint.id)
         assert "hooks.rebind.test resolves to 127.0.0.1, a loopback address" in page
     finally:
+        receiver.close()
         inside.close()
 
 

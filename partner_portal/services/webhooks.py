@@ -246,7 +246,8 @@ def claim_next(*, worker: str, now: datetime) -> Claim | None:
     for _ in range(100):  # a claim lost to another scheduler: pick the next one
         query = (select(WebhookDelivery)
                  .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
-                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1))
+                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1)
+                 .execution_options(populate_existing=True))
         if skip_locked:
             query = query.with_for_update(skip_locked=True)
         delivery = db.session.scalar(query)

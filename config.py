@@ -120,6 +120,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 
+    # Outgoing requests (webhooks) reach public addresses only. For tests and local
+    # development, comma-separated networks they may reach as well (e.g. 127.0.0.2/32);
+    # production refuses to start with any.
+    OUTGOING_ALLOWED_NETWORKS = [
+        n.strip() for n in os.environ.get("OUTGOING_ALLOWED_NETWORKS", "").split(",") if n.strip()]
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -150,6 +156,9 @@ class ProductionConfig(Config):
                 "SECRET_KEY must be set to a random value of at least 32 characters in production "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
+        if os.environ.get("OUTGOING_ALLOWED_NETWORKS", "").strip():
+            raise RuntimeError("OUTGOING_ALLOWED_NETWORKS is for tests and development only: "
+                               "in production outgoing requests reach public addresses only.")
 
 
 CONFIGS = {

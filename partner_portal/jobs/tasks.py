@@ -24,27 +24,11 @@ def rollup_upkeep(now: datetime) -> str:
 
 
 def deliver_webhooks(now: datetime) -> str:
-    """Send due webhook deliveries, one commit per delivery so a slow receiver holds no
-    transaction open for the others."""
-    from ..extensions import db
-    from ..models.base import utcnow
-    from ..services import webhooks
+    """Send due webhook deliveries: each attempt claimed and committed before its request,
+    its outcome recorded after (``jobs/webhooks.py``)."""
+    from .webhooks import deliver_due
 
-    ids = webhooks.due(now)
-    db.session.commit()
-    delivered = failed = retrying = 0
-    for delivery_id in ids:
-        delivery = webhooks.attempt(delivery_id, now=utcnow())
-        db.session.commit()
-        if delivery is None:
-            continue
-        if delivery.status == "delivered":
-            delivered += 1
-        elif delivery.status == "failed":
-            failed += 1
-        else:
-            retrying += 1
-    return f"{delivered} delivered, {retrying} to retry, {failed} given up"
+    return deliver_due().line()
 
 
 def monthly_statements(now: datetime) -> str:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 from sqlalchemy import select
 
 from partner_portal.jobs import registry, runner
@@ -16,36 +13,9 @@ from partner_portal.models import AuditEntry, WebhookDelivery
 from partner_portal.models.base import utcnow
 from partner_portal.services import audit, webhooks
 
+from .webhook_support import allow, receiver  # noqa: F401 (a fixture)
+
 SYSTEM = audit.Actor.system("test")
-
-
-class Receiver:
-    def __init__(self):
-        self.requests = []
-        self.status = 200
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((self.headers, body))  # case-insensitive
-                self.send_response(receiver.status)
-                self.end_headers()
-                self.wfile.write(b"ok" if receiver.status < 300 else b"nope")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture()
-def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
 
 
 def deliver_now(app):
@@ -105,11 +75,12 @@ def test_failures_are_retried_with_backoff_then_given_up(app, db, receiver):
 
 
 def test_an_unreachable_receiver_is_recorded(app, db):
-    webhooks.create_endpoint("http://127.0.0.1:9/nothing-listens", ["payout.paid"], "",
-                             actor=SYSTEM, now=utcnow())
-    webhooks.emit("payout.paid", {"payout_id": 3}, now=utcnow())
-    db.session.commit()
-    deliver_now(app)
+    with allow(app):
+        webhooks.create_endpoint("http://127.0.0.2:9/nothing-listens", ["payout.paid"], "",
+                                 actor=SYSTEM, now=utcnow())
+        webhooks.emit("payout.paid", {"payout_id": 3}, now=utcnow())
+        db.session.commit()
+        deliver_now(app)
     db.session.expire_all()
     delivery = db.session.scalar(select(WebhookDelivery))
     assert delivery.status == "pending" and delivery.last_error and delivery.last_status_code is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, StringField, URLField
@@ -15,6 +15,7 @@ from ...models.base import utcnow
 from ...models.webhooks import WEBHOOK_EVENTS
 from ...services import webhooks
 from ...services.errors import DomainError
+from ...services.locking import begin_write_after_reads
 from ..auth.forms import MultiCheckboxField
 from ..forms import ConfirmForm, apply_error
 from . import bp
@@ -23,7 +24,9 @@ from .views import actor
 
 class EndpointForm(FlaskForm):
     url = URLField("Endpoint URL", validators=[DataRequired(), Length(max=2000)],
-                   description="We POST JSON here, signed with the endpoint's secret.")
+                   description="We POST JSON here, signed with the endpoint's secret. It must "
+                               "be a public address: local and private networks are refused, "
+                               "and redirects are not followed.")
     description = StringField("Description", validators=[Length(max=200)])
     events = MultiCheckboxField("Events", choices=[SelectChoice(e, e) for e in WEBHOOK_EVENTS])
     is_active = BooleanField("Active", default=True)
@@ -31,6 +34,8 @@ class EndpointForm(FlaskForm):
 
 @bp.route("/webhooks", methods=["GET", "POST"])
 def webhooks_index():
+    if request.method == "POST":
+        begin_write_after_reads()
     form = EndpointForm()
     created = None
     if form.validate_on_submit():
@@ -51,6 +56,8 @@ def webhooks_index():
 
 @bp.route("/webhooks/<int:endpoint_id>", methods=["GET", "POST"])
 def webhook_detail(endpoint_id: int):
+    if request.method == "POST":
+        begin_write_after_reads()
     endpoint = db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
     form = EndpointForm(obj=endpoint, data={"events": endpoint.event_list})
     if form.validate_on_submit():
@@ -73,6 +80,7 @@ def webhook_detail(endpoint_id: int):
 
 @bp.route("/webhooks/<int:endpoint_id>/secrets/rotate", methods=["POST"])
 def webhook_rotate(endpoint_id: int):
+    begin_write_after_reads()
     db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
     if ConfirmForm().validate_on_submit():
         webhooks.rotate_secret(endpoint_id, actor=actor(), now=utcnow())
@@ -84,6 +92,7 @@ def webhook_rotate(endpoint_id: int):
 
 @bp.route("/webhooks/<int:endpoint_id>/secrets/retire", methods=["POST"])
 def webhook_retire(endpoint_id: int):
+    begin_write_after_reads()
     db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
     if ConfirmForm().validate_on_submit():
         webhooks.retire_old_secrets(endpoint_id, actor=actor(), now=utcnow())
@@ -94,9 +103,16 @@ def webhook_retire(endpoint_id: int):
 
 @bp.route("/webhooks/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
 def webhook_redeliver(delivery_id: int):
+    begin_write_after_reads()
     delivery = db.session.get(WebhookDelivery, delivery_id) or abort(404)
+    endpoint_id = delivery.endpoint_id
     if ConfirmForm().validate_on_submit():
-        webhooks.redeliver(delivery.id, actor=actor(), now=utcnow())
-        db.session.commit()
-        flash("Queued for delivery again; the scheduler sends it within seconds.", "success")
-    return redirect(url_for("admin.webhook_detail", endpoint_id=delivery.endpoint_id))
+        try:
+            webhooks.redeliver(delivery.id, actor=actor(), now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash("Queued for delivery again; the scheduler sends it within seconds.", "success")
+    return redirect(url_for("admin.webhook_detail", endpoint_id=endpoint_id))

@@ -85,27 +85,17 @@ def _click_for(conversion: Conversion) -> Click | None:
     return None
 
 
-# What a commission's status note says when the screening decided on it. Staff see it (with
-# the rule and its finding); partners never do: ``partner_note`` gives them a plain line.
+# What a commission's status note says when the screening decided on it. Staff see it, with
+# the rule and its finding; partners never do (``earnings.status_note`` gives them a plain
+# line instead).
 RULE_REASON = "Fraud rule “{title}”: {summary}"
 REVIEW_REJECTION = "Rejected after fraud review: {note}"
-_FRAUD_REASON_STARTS = (RULE_REASON.split("{")[0], REVIEW_REJECTION.split("{")[0])
-
-UNDER_REVIEW = ("Under review: the program team is checking this conversion before it counts. "
-                "Nothing is needed from you; it moves on once the review is done.")
-NOT_APPROVED_AFTER_REVIEW = ("Not approved: this conversion did not pass the program's review "
-                             "of traffic quality. Contact the program team with any questions.")
+_REASON_STARTS = (RULE_REASON.split("{")[0], REVIEW_REJECTION.split("{")[0])
 
 
-def partner_note(status: str, status_reason: str | None) -> str | None:
-    """The status note a partner sees for a commission: a held commission is under review
-    (never the rule, its threshold or its evidence), a commission the screening rejected says
-    so plainly, and any other note is shown as staff wrote it."""
-    if status == "hold":
-        return UNDER_REVIEW
-    if status_reason and status_reason.startswith(_FRAUD_REASON_STARTS):
-        return NOT_APPROVED_AFTER_REVIEW
-    return status_reason
+def decided_by_screening(status_reason: str | None) -> bool:
+    """Whether a commission's status note was written by the screening or its review."""
+    return bool(status_reason) and status_reason.startswith(_REASON_STARTS)
 
 
 def screen(conversion: Conversion, *, now: datetime,

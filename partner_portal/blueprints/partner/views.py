@@ -6,7 +6,8 @@ from flask_login import current_user
 from ...extensions import db
 from ...models.base import utcnow
 from ...services import (
-    announcements, audit, coupons, milestones, partner_offers, partner_stats, referrals, terms,
+    announcements, audit, coupons, getting_started, milestones, partner_offers, partner_stats,
+    referrals, terms,
 )
 from ...services import dashboard_ranges as ranges
 from ...services.errors import DomainError, ValidationError
@@ -46,6 +47,7 @@ def home():
         offer_sources=partner_stats.earning_sources(partner.id, "offer", period, by_offer),
         sub_sources=partner_stats.earning_sources(partner.id, "sub1", period, by_sub),
         recent=partner_stats.latest_commissions(partner.id), news=announcements.published(limit=3),
+        start=getting_started.for_partner(partner),
         badges=milestones.board(partner.id, utcnow().astimezone(program_zone()).date()))
 
 

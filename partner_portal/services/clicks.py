@@ -78,6 +78,10 @@ def ingest(records: list[dict]) -> int:
     """
     if not records:
         return 0
+    # A write transaction from the start (SQLite: BEGIN IMMEDIATE), so a load that reads and
+    # then writes while conversions are being recorded waits its turn instead of failing
+    # with "database is locked".
+    begin_write_after_reads()
     rows = _drop_orphans([_row(r) for r in records])
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -120,8 +124,8 @@ def link_arrived_clicks(*, now: datetime) -> int:
     since = now - timedelta(days=AWAITING_DAYS)
     waiting = db.session.execute(
         select(Conversion.id, Conversion.offer_id, Conversion.click_token)
-        .where(text(AWAITING_CLICK), Conversion.created_at >= since)  # the partial index
-        .order_by(Conversion.id)).all()
+        # The partial index answers this (no ORDER BY: SQLite would scan by id instead).
+        .where(text(AWAITING_CLICK), Conversion.created_at >= since)).all()
     found: dict[int, int] = {}
     for start in range(0, len(waiting), 1000):
         chunk = waiting[start:start + 1000]

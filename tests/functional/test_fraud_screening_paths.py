@@ -18,7 +18,7 @@ from partner_portal.services import api_keys, audit, clicks, rollups
 from partner_portal.services.fraud import screening
 
 from ..factories import CouponFactory, LinkFactory, OfferFactory, PartnerFactory
-from .conversion_support import click_token, no_errors, race, record
+from .conversion_support import click_token, no_errors, race, record, run_threads
 
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Safari/537.36"
 BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -190,12 +190,50 @@ def test_a_conversion_waiting_for_its_click_is_screened_once_by_parallel_loaders
     clicks.ingest(records)
     _db.session.commit()
 
-    results = race(app, 8, lambda i: clicks.link_arrived_clicks(now=utcnow()))
+    results = race(app, 20, lambda i: clicks.link_arrived_clicks(now=utcnow()))
     no_errors(results)
     assert sum(results) == 1
     cases, commissions, _audited = outcome("PARALLEL-1")
     assert [c[:2] for c in cases] == [("bot_click", "hold")]
     assert [status for _kind, status, _reason in commissions] == ["hold"]
+
+
+def test_conversions_reported_while_their_clicks_load_are_each_screened_once(app, client, shop):
+    """20 conversions reported from parallel requests while the loader loads their clicks:
+    whichever comes first, each ends up linked to its click with one case, once the loader
+    has run again (a conversion still uncommitted while its click loaded is caught then)."""
+    set_rule("fast_conversion", enabled=False)
+    tokens = [visit(client, f"shop{i % 4}", BOT_UA) for i in range(20)]
+    results: list = [None] * 21
+
+    def work(i):
+        if i == 20:
+            with app.app_context():
+                try:
+                    results[i] = drain(wait_for_settle=True)
+                except Exception as exc:  # returned to the test, which asserts there are none
+                    results[i] = exc
+                finally:
+                    _db.session.remove()
+            return
+        with app.test_client() as own:
+            results[i] = own.post("/api/v1/conversions", headers=shop["auth"], json={
+                "order_id": f"RACE-{i}", "amount": "20.00", "currency": "USD",
+                "click_id": tokens[i]}).status_code
+
+    run_threads(21, work)
+    no_errors(results)
+    assert results[:20] == [201] * 20
+    visit(client, "shop0")  # one more click, so the loader runs again
+    drain(wait_for_settle=True)
+    _db.session.expire_all()
+    conversions = _db.session.scalars(select(Conversion).where(
+        Conversion.order_id.like("RACE-%"))).all()
+    assert len(conversions) == 20 and all(c.click_row_id for c in conversions)
+    cases = _db.session.execute(select(FraudCase.conversion_id, func.count()).group_by(
+        FraudCase.conversion_id)).all()
+    assert sorted(n for _c, n in cases) == [1] * 20
+    assert {c.status for c in _db.session.scalars(select(Commission))} == {"hold"}
 
 
 def test_a_late_click_moves_the_conversion_to_its_sub_id_as_a_rebuild_would(app, client, shop):

@@ -199,8 +199,10 @@ def conversion_linked(conversion) -> None:
     moved_to = _context(conversion)
     if moved_to == counted_under:
         return
-    rows = list(db.session.scalars(select(Commission).where(
-        Commission.conversion_id == conversion.id, Commission.status != "rejected")))
+    # Locked: a decision made on one of them meanwhile waits, then counts under the click.
+    rows = [c for c in db.session.scalars(select(Commission).where(
+        Commission.conversion_id == conversion.id).order_by(Commission.id).with_for_update())
+        if c.status != "rejected"]
     batch = RollupBatch()
     for context, sign in ((counted_under, -1), (moved_to, +1)):
         at, sub1, link_id, _clicker = context

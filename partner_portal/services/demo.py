@@ -342,8 +342,8 @@ def _code(rng: random.Random) -> str:
 # customers another partner was just credited with.
 FRAUD_DAYS = 21
 FRAUD_SEED = 20261124
-FAST_SHARE = 0.015  # of sales
-BOT_SHARE = 0.005  # of bot clicks
+FAST_SHARE = 0.02  # of sales
+BOT_SHARE = 0.01  # of bot clicks
 SHARED_CUSTOMER_SHARE = 0.01  # of sales
 
 

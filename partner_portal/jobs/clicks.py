@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from ..extensions import db
+from ..models.base import utcnow
 from ..services import clicks
 from ..services.click_spool import ClickSpool
 
@@ -21,6 +22,7 @@ class DrainResult:
     stored: int = 0
     unreadable: int = 0
     busy: bool = False
+    linked: int = 0  # conversions that were waiting for one of these clicks
 
 
 def spool_for(app: Flask) -> ClickSpool:
@@ -28,7 +30,8 @@ def spool_for(app: Flask) -> ClickSpool:
 
 
 def drain(*, wait_for_settle: bool = False) -> DrainResult:
-    """Load every settled spool segment; commit per segment, then delete it."""
+    """Load every settled spool segment; commit per segment, then delete it. Then link the
+    conversions that were reported before their click to it, and screen them."""
     import time
 
     spool = spool_for(current_app)
@@ -54,4 +57,13 @@ def drain(*, wait_for_settle: bool = False) -> DrainResult:
             result.stored += stored
             result.unreadable += bad
             spool.discard(segment, keep_as=f"unreadable-{segment.name}" if bad else None)
+        if result.stored:
+            try:
+                result.linked = clicks.link_arrived_clicks(now=utcnow())
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("could not link conversions to their newly loaded clicks; "
+                              "the next run tries again")
+                raise
     return result

@@ -86,6 +86,9 @@ class Partner(db.Model):
     website_key: Mapped[str | None] = mapped_column(String(253), index=True)
     # The partner asked not to appear on the program's leaderboard.
     leaderboard_opt_out: Mapped[bool] = mapped_column(default=False)
+    # When the partner first took a creative (opened one to copy its code, or downloaded a
+    # banner): the getting-started checklist ticks "grab a banner" from it.
+    first_creative_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     group: Mapped[PartnerGroup | None] = relationship(back_populates="partners")
     parent: Mapped[Partner | None] = relationship(remote_side="Partner.id")

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,10 @@ CONVERSION_EVENTS = ("sale", "lead", "signup", "renewal")
 CONVERSION_STATUSES = ("attributed", "unattributed", "capped", "rejected")
 # How an attributed conversion found its partner.
 ATTRIBUTION_SOURCES = ("click", "coupon", "partner", "customer")
+
+# The predicate of the partial index on conversions waiting for their click row; queries
+# repeat it literally so both databases use the index.
+AWAITING_CLICK = "click_row_id IS NULL AND attributed_via = 'click'"
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(db.Integer(), "sqlite")
@@ -91,6 +96,11 @@ class Conversion(db.Model):
         ),
         Index("ix_conversions_partner_created", "partner_id", "created_at"),
         Index("ix_conversions_offer_created", "offer_id", "created_at"),
+        # Conversions credited through a click id whose click row was not loaded yet (the
+        # click loader links and screens them when it arrives); small, since clicks are
+        # loaded within seconds.
+        Index("ix_conversions_awaiting_click", "created_at",
+              sqlite_where=text(AWAITING_CLICK), postgresql_where=text(AWAITING_CLICK)),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Partner, TermsAcceptance, User
 from . import audit, autorules, notifications, risk, webhooks
 from .accounts import find_user_by_email, normalise_email
-from .errors import Conflict, ValidationError
+from .errors import Conflict, DomainError, ValidationError, ValidationErrors
 from .passwords import hash_password, password_problem
 from .program import current_terms
 from .referrals import find_recruiter
@@ -79,28 +79,83 @@ def new_partner_ref() -> str:
             return ref
 
 
+@dataclass(frozen=True)
+class CleanApplication:
+    name: str
+    email: str
+    website: str | None
+    social_profile: str | None
+    country: str
+    payout_email: str | None
+
+
+def check_application(app: Application) -> tuple[CleanApplication | None, list[DomainError]]:
+    """Every problem with an application at once (one error per field, in the order of the
+    form), and the cleaned values when there is none."""
+    errors: list[DomainError] = []
+
+    def check(clean):
+        try:
+            return clean()
+        except DomainError as exc:
+            errors.append(exc)
+            return None
+
+    def name():
+        value = (app.name or "").strip()
+        if not value:
+            raise ValidationError("Enter your name.", field="name")
+        return value
+
+    def password():
+        problem = password_problem(app.password or "", email=email)
+        if problem:
+            raise ValidationError(problem, field="password")
+
+    def methods():
+        chosen = app.promotion_methods or []
+        if not chosen or any(m not in PROMOTION_METHODS for m in chosen):
+            raise ValidationError("Choose at least one way you will promote us.",
+                                  field="promotion_methods")
+
+    def country():
+        value = (app.country or "").strip().upper()
+        if not value or pycountry.countries.get(alpha_2=value) is None:
+            raise ValidationError("Choose your country.", field="country")
+        return value
+
+    def terms():
+        if not app.accepted_terms:
+            raise ValidationError("You must accept the program terms to apply.",
+                                  field="accept_terms")
+
+    clean_name = check(name)
+    email = check(lambda: _clean_email(app.email or "", "email"))
+    check(password)
+    website = check(lambda: _clean_url(app.website, "website"))
+    social = check(lambda: _clean_url(app.social_profile, "social_profile"))
+    check(methods)
+    clean_country = check(country)
+    payout_email = check(lambda: _clean_email(app.payout_email, "payout_email")) \
+        if app.payout_email else None
+    check(terms)
+    if email and (find_user_by_email(email)
+                  or db.session.scalar(select(Partner.id).where(Partner.email == email))):
+        errors.append(Conflict("An account with this email already exists. Sign in or reset "
+                               "your password.", field="email"))
+    if errors:
+        return None, errors
+    return CleanApplication(clean_name, email, website, social, clean_country, payout_email), []
+
+
 def submit_application(app: Application, *, ip: str | None, now: datetime) -> Partner:
-    name = (app.name or "").strip()
-    if not name:
-        raise ValidationError("Enter your name.", field="name")
-    email = _clean_email(app.email, "email")
-    problem = password_problem(app.password or "", email=email)
-    if problem:
-        raise ValidationError(problem, field="password")
-    website = _clean_url(app.website, "website")
-    social = _clean_url(app.social_profile, "social_profile")
-    unknown = [m for m in app.promotion_methods if m not in PROMOTION_METHODS]
-    if unknown or not app.promotion_methods:
-        raise ValidationError("Choose at least one way you will promote us.", field="promotion_methods")
-    country = (app.country or "").strip().upper()
-    if pycountry.countries.get(alpha_2=country) is None:
-        raise ValidationError("Choose your country.", field="country")
-    payout_email = _clean_email(app.payout_email, "payout_email") if app.payout_email else None
-    if not app.accepted_terms:
-        raise ValidationError("You must accept the program terms to apply.", field="accept_terms")
-    if find_user_by_email(email) or db.session.scalar(select(Partner.id).where(Partner.email == email)):
-        raise Conflict("An account with this email already exists. Sign in or reset your password.",
-                       field="email")
+    """Create the applicant as a partner in ``applied`` with their login. Bad input is a
+    ``ValidationErrors`` naming every field at fault, and changes nothing."""
+    clean, errors = check_application(app)
+    if errors:
+        raise ValidationErrors(errors)
+    name, email, website, social = clean.name, clean.email, clean.website, clean.social_profile
+    country, payout_email = clean.country, clean.payout_email
 
     recruiter = find_recruiter(app.referrer_ref)
     partner = Partner(

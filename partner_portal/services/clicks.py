@@ -1,15 +1,21 @@
-"""Loading spooled clicks into the database: dedupe, bot flags, uniqueness, rollups."""
+"""Loading spooled clicks into the database: dedupe, bot flags, uniqueness, rollups; then
+the conversions that arrived before their click are linked to it and screened."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import crawleruseragents
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import Click
+from ..models import Click, Conversion
+from ..models.tracking import AWAITING_CLICK
+from . import rollups
+from .fraud import screening
+from .locking import begin_write_after_reads
 from .rollups import RollupBatch
 
 SUBS = ("sub1", "sub2", "sub3", "sub4", "sub5")
@@ -72,6 +78,10 @@ def ingest(records: list[dict]) -> int:
     """
     if not records:
         return 0
+    # A write transaction from the start (SQLite: BEGIN IMMEDIATE), so a load that reads and
+    # then writes while conversions are being recorded waits its turn instead of failing
+    # with "database is locked".
+    begin_write_after_reads()
     rows = _drop_orphans([_row(r) for r in records])
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -93,3 +103,54 @@ def ingest(records: list[dict]) -> int:
     batch.flush()
     db.session.flush()
     return stored
+
+
+# How far back the loader looks for conversions still waiting for their click. A click is
+# loaded within seconds of its redirect; the margin covers a scheduler that was down.
+AWAITING_DAYS = 30
+
+
+def link_arrived_clicks(*, now: datetime) -> int:
+    """Link every recent conversion that was credited through a click id before its click
+    was loaded to the click, now that it is stored, and run the fraud rules that look at
+    the click (``screening.screen_arrived_click``): the same outcome as if the click had
+    been there first. Each conversion is handled once: linking it takes it off the list,
+    and the link is claimed with a conditional update, so two loaders never both screen
+    it. Returns how many conversions were linked.
+
+    It looks at every waiting conversion, not only the clicks just loaded, so a conversion
+    whose transaction was still open while its click was loaded is caught by the next run.
+    It reads first, and takes the write lock only when there is something to link."""
+    since = now - timedelta(days=AWAITING_DAYS)
+    waiting = db.session.execute(
+        select(Conversion.id, Conversion.offer_id, Conversion.click_token)
+        # The partial index answers this (no ORDER BY: SQLite would scan by id instead).
+        .where(text(AWAITING_CLICK), Conversion.created_at >= since)).all()
+    found: dict[int, int] = {}
+    for start in range(0, len(waiting), 1000):
+        chunk = waiting[start:start + 1000]
+        clicks = {token: (click_id, offer_id) for token, click_id, offer_id in db.session.execute(
+            select(Click.token, Click.id, Click.offer_id)
+            .where(Click.token.in_({row.click_token for row in chunk})))}
+        for row in chunk:
+            click_id, offer_id = clicks.get(row.click_token, (None, None))
+            if click_id is not None and offer_id == row.offer_id:
+                found[row.id] = click_id
+    if not found:
+        return 0
+    begin_write_after_reads()
+    linked = 0
+    for conversion_id, click_id in sorted(found.items()):
+        claimed = db.session.execute(
+            update(Conversion).where(Conversion.id == conversion_id,
+                                     Conversion.click_row_id.is_(None))
+            .values(click_row_id=click_id)
+            .execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:
+            continue  # another loader linked it first
+        conversion = db.session.get(Conversion, conversion_id, populate_existing=True)
+        rollups.conversion_linked(conversion)
+        screening.screen_arrived_click(conversion, db.session.get(Click, click_id), now=now)
+        linked += 1
+    db.session.flush()
+    return linked

@@ -30,6 +30,7 @@ from .clickids import codec_for
 from .commission_rules import Context
 from .commissions import apply_action
 from .errors import NotFound, ValidationError
+from .fraud import screening
 from .inserts import insert_loaded
 from .locking import ensure_write
 from .money import format_money, parse_amount, round_money
@@ -93,8 +94,11 @@ def find(offer_id: int, order_id: str) -> Conversion | None:
 
 def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime,
                       codec=None, alert: bool = True) -> RecordResult:
-    """Record a conversion once, attribute it, apply caps and compute its commissions.
-    ``alert=False`` (an import of past conversions) sends no cap alerts."""
+    """Record a conversion once, attribute it, apply caps, compute its commissions and
+    screen it for fraud. Every caller (API, postback, integrations, CLI, demo) goes through
+    here, so every new conversion is screened, once: a replay returns the first report's
+    conversion as it is. ``alert=False`` (an import of past conversions) sends no cap
+    alerts."""
     ensure_write()
     offer = offer_terms(inp.offer_id)
     if offer is None:
@@ -137,6 +141,8 @@ def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime
     commissions = [] if att.partner is None else _pay(conversion, offer, att, actor=actor,
                                                       now=now, alert=alert)
     rollups.conversion_recorded(conversion, commissions)
+    # After the rollups: a commission the screening rejects is taken out of them again.
+    screening.screen(conversion, now=now, commissions=commissions)
     webhooks.emit("conversion.created", webhooks.conversion_data(conversion), now=now)
     return RecordResult(conversion, True, commissions)
 

@@ -337,14 +337,27 @@ def _code(rng: random.Random) -> str:
             return code
 
 
+# Fraud the demo plants in its last three weeks, so the review queue has real cases: a few
+# conversions seconds after their click (a script), a few from a bot's click, and a few
+# customers another partner was just credited with.
+FRAUD_DAYS = 21
+FRAUD_SEED = 20261124
+FAST_SHARE = 0.02  # of sales
+BOT_SHARE = 0.01  # of bot clicks
+SHARED_CUSTOMER_SHARE = 0.01  # of sales
+
+
 def _seed_events(rng, links, offers, days, now, result) -> None:
     codec = codec_for(current_app.config)
     spec_by_offer = {o.id: spec for o, spec in zip(offers, OFFERS)}
     offer_by_id = {o.id: o for o in offers}
     partner_status = {p.id: p.status for p in db.session.scalars(select(Partner))}
     star_id = db.session.scalar(select(Partner.id).where(Partner.email == DEMO_PARTNER_EMAIL))
+    fraud = random.Random(FRAUD_SEED)  # its own stream: the rest of the history stays the same
+    fraud_since = now - timedelta(days=FRAUD_DAYS)
     clicks: list[dict] = []
     conversions: list[dict] = []
+    recent_customers: list[tuple[int, str]] = []  # (partner, customer) of recent sales
     order_no = 100000
     for link in links:
         offer = offer_by_id[link.offer_id]
@@ -372,17 +385,28 @@ def _seed_events(rng, links, offers, days, now, result) -> None:
                                    ip=f"198.51.100.{rng.randint(1, 254)}",
                                    user_agent="Googlebot/2.1" if is_bot else "Mozilla/5.0 (demo)",
                                    sub1=link.sub1, is_bot=is_bot, is_unique=rng.random() < 0.85))
-                if not is_bot and rng.random() < spec["conv_rate"]:
+                converts = not is_bot and rng.random() < spec["conv_rate"]
+                bot_sale = is_bot and at >= fraud_since and fraud.random() < BOT_SHARE
+                if converts or bot_sale:
+                    draw = rng if converts else fraud  # planted sales leave the history as it is
                     order_no += 1
-                    occurred = at + timedelta(minutes=rng.randint(2, 60 * 24 * 3))
+                    occurred = at + timedelta(minutes=draw.randint(2, 60 * 24 * 3))
+                    if converts and at >= fraud_since and fraud.random() < FAST_SHARE:
+                        occurred = at + timedelta(seconds=fraud.randint(2, 8))
                     if occurred > now:
                         continue
                     low, high = spec["amount_range"]
-                    amount = Decimal(rng.randint(low * 100, high * 100)) / 100 if high else Decimal("0")
+                    amount = Decimal(draw.randint(low * 100, high * 100)) / 100 if high else Decimal("0")
+                    customer = f"cust-{draw.randint(1, 5000)}-{order_no}"
+                    others = [c for p, c in recent_customers[-50:] if p != link.partner_id]
+                    if at >= fraud_since and others and fraud.random() < SHARED_CUSTOMER_SHARE:
+                        customer = fraud.choice(others)
+                    if at >= fraud_since:
+                        recent_customers.append((link.partner_id, customer))
                     conversions.append(dict(
                         offer_id=offer.id, order_id=f"NW-{order_no}", click_token=token,
                         event=spec.get("event", "sale"), amount=amount,
-                        customer_id=f"cust-{rng.randint(1, 5000)}", occurred_at=occurred))
+                        customer_id=customer, occurred_at=occurred))
     for i in range(0, len(clicks), 5000):
         db.session.execute(insert(Click), clicks[i:i + 5000])
     result.add("clicks", len(clicks))

@@ -14,7 +14,32 @@ from ..extensions import db
 from ..models import Commission, Offer
 from ..models.commissions import COMMISSION_KINDS, COMMISSION_STATUSES
 from .errors import ValidationError
+from .fraud.screening import decided_by_screening
 from .money import round_money
+
+# What partners see of a commission on hold: it is being reviewed. Never the rule that held
+# it, its threshold or its evidence (staff see those in the review queue).
+UNDER_REVIEW = "Under review"
+UNDER_REVIEW_NOTE = ("The program team is checking this conversion before it counts; nothing "
+                     "is needed from you. It moves on once the review is done.")
+NOT_APPROVED_NOTE = ("This conversion did not pass the program's review of traffic quality. "
+                     "Ask the program team if you have questions.")
+
+
+def status_label(status: str) -> str:
+    """A commission's status as partners read it."""
+    return UNDER_REVIEW if status == "hold" else status.replace("_", " ").capitalize()
+
+
+def status_note(status: str, status_reason: str | None) -> str | None:
+    """The note partners see beside a commission's status: a held one is under review, one
+    the fraud screening (or its review) rejected says so plainly, and any other note is
+    shown as the program team wrote it."""
+    if status == "hold":
+        return UNDER_REVIEW_NOTE
+    if decided_by_screening(status_reason):
+        return NOT_APPROVED_NOTE
+    return status_reason
 
 
 @dataclass(frozen=True)
@@ -100,5 +125,6 @@ def csv_row(c: Commission, zone: ZoneInfo) -> list:
     return [local(c.created_at), c.offer.name if c.offer else "", c.kind,
             conversion.event if conversion else "", conversion.order_id if conversion else "",
             str(round_money(conversion.amount, conversion.currency)) if conversion else "",
-            c.status, str(round_money(c.amount, c.currency)),
-            c.currency, c.explanation, c.status_reason or "", local(c.payable_at)]
+            status_label(c.status).lower(), str(round_money(c.amount, c.currency)),
+            c.currency, c.explanation, status_note(c.status, c.status_reason) or "",
+            local(c.payable_at)]

@@ -16,6 +16,16 @@ class ValidationError(DomainError):
     """Bad input: nothing was changed."""
 
 
+class ValidationErrors(ValidationError):
+    """Several bad inputs found at once, so a form can name every one of them in a single
+    round. ``errors`` holds one error per field; the first one is also this error's own
+    message and field, for callers that show only one."""
+
+    def __init__(self, errors: list[DomainError]):
+        super().__init__(errors[0].message, field=errors[0].field)
+        self.errors = list(errors)
+
+
 class NotFound(DomainError):
     pass
 

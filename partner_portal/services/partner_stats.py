@@ -2,8 +2,9 @@
 
 Clicks, conversions, revenue and earnings come from ``daily_stats`` (one row per day, offer,
 partner and sub1); commissions by status and the balance from the commissions table, with
-the partner's own index. Raw clicks are never read, so the cost does not grow with the
-click log. Money is kept per currency: offers may be priced in different currencies.
+the partner's own index. The click log is never scanned, so the cost does not grow with
+it (the only click rows read are those behind earnings a breakdown row has no clicks for,
+to say where they came from). Money is kept per currency: offers may be priced in different currencies.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Commission, DailyStat, Offer
+from ..models import Click, Commission, Conversion, DailyStat, Offer
 from .dashboard_ranges import DateRange
 
 ZERO = Decimal("0")
-STATUSES = ("pending", "approved", "paid")
+# Everything but rejected; "hold" is what partners read as under review.
+STATUSES = ("pending", "hold", "approved", "paid")
 BREAKDOWNS = {"offer": "Offer", "sub1": "Sub-ID", "day": "Day"}
 NO_SUB = "(none)"
 
@@ -87,12 +90,25 @@ class Totals:
         return self.by_currency.get(currency) or Figures()
 
 
+# A percentage says something only on a base big enough to compare with: below these the
+# dashboard says how much more or less instead ("4 more vs 2"), never "▲ 10992.3%".
+MIN_COUNT_BASE = 20
+MAX_PERCENT = Decimal(5)  # beyond ±500% the difference itself reads better
+
+
 @dataclass
 class Change:
-    """A figure against the same figure for the previous period."""
+    """A figure against the same figure for the previous period, and how to say it.
+
+    ``kind`` is "count", "money" or "rate" (a conversion rate: compared in percentage
+    points). ``higher_is_better`` says which way is good news for the partner (false for
+    refunds), which sets the tone (the colour), never the arrow: the arrow shows which way
+    the figure went."""
 
     current: Decimal | int | None
     previous: Decimal | int | None
+    kind: str = "count"
+    higher_is_better: bool = True
 
     @property
     def ratio(self) -> Decimal | None:
@@ -110,6 +126,39 @@ class Change:
         if self.current < self.previous:
             return "down"
         return "same"
+
+    @property
+    def difference(self) -> Decimal | int | None:
+        if self.current is None or self.previous is None:
+            return None
+        return self.current - self.previous
+
+    @property
+    def style(self) -> str:
+        """How the change reads: "none" (nothing worth saying: no figure, or zero both
+        times), "new" (nothing the period before), "same", "points" (a rate, in percentage
+        points), "percent" (on a base big enough for a percentage) or "amount" (the
+        difference itself, on a small or negative base)."""
+        if self.current is None or self.previous is None or (not self.current and not self.previous):
+            return "none"
+        if self.current == self.previous:
+            return "same"
+        if not self.previous:
+            return "new"
+        if self.kind == "rate":
+            return "points"
+        ratio = self.ratio
+        if self.previous < 0 or abs(ratio) > MAX_PERCENT or (
+                self.kind == "count" and self.previous < MIN_COUNT_BASE):
+            return "amount"
+        return "percent"
+
+    @property
+    def tone(self) -> str:
+        """ "good", "bad" or "neutral" news for the partner."""
+        if self.direction not in ("up", "down"):
+            return "neutral"
+        return "good" if (self.direction == "up") == self.higher_is_better else "bad"
 
 
 @dataclass
@@ -129,11 +178,15 @@ class Dashboard:
     current: Totals
     before: Totals
     currencies: list[str]
-    # {(status, currency): amount} for commissions created in each period.
+    # {(status, currency): amount} earned (commissions, bonuses, tier-2 shares) in each
+    # period, by where the money is now.
     commissions: dict[tuple[str, str], Decimal]
     commissions_before: dict[tuple[str, str], Decimal]
     balance: dict[str, Decimal]
     by_day: list[Row]
+    # {currency: amount} taken off by refunds and clawbacks in each period (negative).
+    refunds: dict[str, Decimal] = field(default_factory=dict)
+    refunds_before: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def currency(self) -> str:
@@ -142,14 +195,26 @@ class Dashboard:
     def change(self, name: str, currency: str | None = None) -> Change:
         """``name`` is a Totals attribute (clicks, conversions, conversion_rate, …) or, with
         a currency, a Figures attribute (revenue, commission, epc)."""
+        kind = "rate" if name == "conversion_rate" else "money" if currency else "count"
         if currency is None:
-            return Change(getattr(self.current, name), getattr(self.before, name))
+            return Change(getattr(self.current, name), getattr(self.before, name), kind)
         return Change(getattr(self.current.money(currency), name),
-                      getattr(self.before.money(currency), name))
+                      getattr(self.before.money(currency), name), kind)
 
     def status_change(self, status: str, currency: str) -> Change:
         return Change(self.commissions.get((status, currency), ZERO),
-                      self.commissions_before.get((status, currency), ZERO))
+                      self.commissions_before.get((status, currency), ZERO), "money")
+
+    def refunds_change(self, currency: str) -> Change:
+        """Refunds as amounts refunded: more of them is bad news."""
+        return Change(-self.refunds.get(currency, ZERO), -self.refunds_before.get(currency, ZERO),
+                      "money", higher_is_better=False)
+
+    def shows_refunds(self, currency: str) -> bool:
+        return bool(self.refunds.get(currency) or self.refunds_before.get(currency))
+
+    def shows_review(self, currency: str) -> bool:
+        return bool(self.commissions.get(("hold", currency)))
 
     def chart(self) -> dict:
         """The series the dashboard chart draws (earnings in the main currency)."""
@@ -189,18 +254,27 @@ def _daily(partner_id: int, first: date, last: date):
 
 
 def _commissions_by_period(partner_id: int, period: DateRange, previous: DateRange):
+    """Earnings by status and currency, and refunds by currency, for commissions created in
+    each period. Read from the partner's (partner, created_at, status, currency, amount)
+    index alone: only adjustments (refunds and clawbacks) are negative, so the sign tells
+    them apart without reading the rows."""
     since, _ = previous.utc_bounds()
     start, until = period.utc_bounds()
     in_current = case((Commission.created_at >= start, 1), else_=0).label("current")
+    earned = func.sum(case((Commission.amount >= 0, Commission.amount), else_=0))
+    refunded = func.sum(case((Commission.amount < 0, Commission.amount), else_=0))
     current: dict[tuple[str, str], Decimal] = {}
     before: dict[tuple[str, str], Decimal] = {}
-    for status, currency, is_current, amount in db.session.execute(
-            select(Commission.status, Commission.currency, in_current, func.sum(Commission.amount))
+    refunds: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    refunds_before: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for status, currency, is_current, earnings, taken in db.session.execute(
+            select(Commission.status, Commission.currency, in_current, earned, refunded)
             .where(Commission.partner_id == partner_id, Commission.created_at >= since,
                    Commission.created_at < until, Commission.status.in_(STATUSES))
             .group_by(Commission.status, Commission.currency, in_current)):
-        (current if is_current else before)[(status, currency)] = Decimal(amount or 0)
-    return current, before
+        (current if is_current else before)[(status, currency)] = Decimal(earnings or 0)
+        (refunds if is_current else refunds_before)[currency] += Decimal(taken or 0)
+    return current, before, dict(refunds), dict(refunds_before)
 
 
 def balance(partner_id: int) -> dict[str, Decimal]:
@@ -223,13 +297,14 @@ def dashboard(partner_id: int, period: DateRange, program_currency: str) -> Dash
             by_day.append(Row(day.isoformat(), day.isoformat(), currency, figures))
         else:
             before.by_currency[currency].add(*counters)
-    commissions, commissions_before = _commissions_by_period(partner_id, period, previous)
+    commissions, commissions_before, refunds, refunds_before = _commissions_by_period(
+        partner_id, period, previous)
     owed = balance(partner_id)
     seen = set(current.by_currency) | set(before.by_currency) | set(owed) | \
         {c for _, c in commissions} | {c for _, c in commissions_before}
     currencies = [program_currency] + sorted(seen - {program_currency})
     return Dashboard(period, previous, current, before, currencies, commissions,
-                     commissions_before, owed, by_day)
+                     commissions_before, owed, by_day, refunds, refunds_before)
 
 
 def breakdown(partner_id: int, by: str, period: DateRange) -> list[Row]:
@@ -268,3 +343,80 @@ def breakdown(partner_id: int, by: str, period: DateRange) -> list[Row]:
         rows.append(Row(key, label, currency, figures))
     rows.sort(key=lambda r: (-r.figures.clicks, -r.figures.conversions, r.label))
     return rows
+
+
+# --- what the dashboard lists beside the figures ---------------------------------------------
+
+@dataclass
+class Latest:
+    """One of the latest commissions, with the refund adjustments made to it since."""
+
+    commission: Commission
+    refunds: list[Commission]
+
+
+def latest_commissions(partner_id: int, limit: int = 5) -> list[Latest]:
+    """The partner's latest earnings (commissions, bonuses, tier-2 shares), newest first,
+    each with its refunds: a wave of refunds never crowds out what was earned."""
+    rows = list(db.session.scalars(
+        select(Commission).options(joinedload(Commission.offer), joinedload(Commission.conversion))
+        .where(Commission.partner_id == partner_id, Commission.kind != "adjustment")
+        .order_by(Commission.created_at.desc(), Commission.id.desc()).limit(limit)))
+    refunds: dict[int, list[Commission]] = defaultdict(list)
+    if rows:
+        for adjustment in db.session.scalars(
+                select(Commission).where(Commission.reverses_id.in_([c.id for c in rows]),
+                                         Commission.partner_id == partner_id,
+                                         Commission.status != "rejected")
+                .order_by(Commission.created_at, Commission.id)):
+            refunds[adjustment.reverses_id].append(adjustment)
+    return [Latest(c, refunds[c.id]) for c in rows]
+
+
+# Where earnings come from when no click in the period explains them, in the order shown.
+SOURCES = ("coupon codes", "renewals", "your recruits' sales", "milestone bonuses",
+           "sales reported with your partner reference", "clicks before this period",
+           "clicks not counted as visits (bots, link previews)")
+
+
+def _source(kind: str, via: str | None, event: str | None, click_in_period: bool) -> str:
+    if kind == "tier2":
+        return "your recruits' sales"
+    if kind == "bonus":
+        return "milestone bonuses"
+    if event == "renewal" or via == "customer":
+        return "renewals"
+    if via == "coupon":
+        return "coupon codes"
+    if via == "partner":
+        return "sales reported with your partner reference"
+    return SOURCES[-1] if click_in_period else "clicks before this period"
+
+
+def earning_sources(partner_id: int, by: str, period: DateRange,
+                    rows: list[Row]) -> dict[str, list[str]]:
+    """For the rows of a breakdown by offer or sub-ID that earned with no clicks in the
+    period: where those earnings came from (coupon codes, renewals, recruits' sales, …), by
+    row key. Read only when there are such rows, and only for them."""
+    quiet = {r.key for r in rows if not r.figures.clicks and r.figures.commission}
+    if not quiet or by not in ("offer", "sub1"):
+        return {}
+    start, until = period.utc_bounds()
+    clicked = func.coalesce(Click.created_at, Conversion.clicked_at)
+    in_period = case((clicked >= start, True), else_=False).label("in_period")
+    stmt = (select(Commission.offer_id, Click.sub1, Commission.kind, Conversion.attributed_via,
+                   Conversion.event, in_period)
+            .join(Conversion, Conversion.id == Commission.conversion_id)
+            .outerjoin(Click, Click.id == Conversion.click_row_id)
+            .where(Commission.partner_id == partner_id, Commission.status != "rejected",
+                   Commission.kind != "adjustment", Conversion.occurred_at >= start,
+                   Conversion.occurred_at < until)
+            .distinct())
+    if by == "offer":
+        stmt = stmt.where(Commission.offer_id.in_([int(k) for k in quiet]))
+    found: dict[str, set[str]] = defaultdict(set)
+    for offer_id, sub1, kind, via, event, click_in_period in db.session.execute(stmt):
+        key = str(offer_id) if by == "offer" else (sub1 or "")
+        if key in quiet:
+            found[key].add(_source(kind, via, event, bool(click_in_period)))
+    return {key: [s for s in SOURCES if s in labels] for key, labels in found.items()}

@@ -190,6 +190,31 @@ def refund_recorded(conversion, refunded: Decimal, adjustments, rejected) -> Non
     batch.flush()
 
 
+def conversion_linked(conversion) -> None:
+    """A conversion recorded before its click was loaded now points at that click: move
+    what it counts (the conversion, its revenue after refunds, its commissions that are not
+    rejected) from the rows it was counted under, with no sub-ID and no link, to its
+    click's sub-ID and link, as ``rebuild`` counts it."""
+    counted_under = (conversion.occurred_at, None, None, None)
+    moved_to = _context(conversion)
+    if moved_to == counted_under:
+        return
+    # Locked: a decision made on one of them meanwhile waits, then counts under the click.
+    rows = [c for c in db.session.scalars(select(Commission).where(
+        Commission.conversion_id == conversion.id).order_by(Commission.id).with_for_update())
+        if c.status != "rejected"]
+    batch = RollupBatch()
+    for context, sign in ((counted_under, -1), (moved_to, +1)):
+        at, sub1, link_id, _clicker = context
+        if conversion.status == "attributed" and conversion.partner_id is not None:
+            batch.add(at=at, offer_id=conversion.offer_id, partner_id=conversion.partner_id,
+                      sub1=sub1, link_id=link_id, conversions=sign,
+                      revenue=sign * (Decimal(conversion.amount) - Decimal(conversion.refunded_amount)))
+        for commission in rows:
+            _add_commission(batch, commission, conversion, context, sign)
+    batch.flush()
+
+
 def commission_rejected(commission) -> None:
     """A commission (or adjustment) that counted is now rejected: take it out."""
     batch = RollupBatch()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -87,3 +89,53 @@ def test_apply_page_shows_the_current_terms(client, db):
     db.session.commit()
     html = client.get("/apply").get_data(as_text=True)
     assert "Current text" in html and "version 2" in html and "Old terms" not in html
+
+
+def test_one_submission_with_five_bad_fields_shows_all_five_and_keeps_the_rest(client, db):
+    before = _counts(db)
+    bad = {**GOOD, "email": "not-an-email", "password": "short", "confirm": "short",
+           "website": "ftp://files.example", "promotion_methods": [], "company": "Analytical Co"}
+    bad.pop("accept_terms")
+    response = client.post("/apply", data=bad)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    errors = re.findall(r'id="([a-z_]+)-error"', html)
+    assert sorted(errors) == ["accept_terms", "email", "password", "promotion_methods", "website"]
+    assert "Please correct the 5 fields marked below" in html
+    for message in ("Enter a valid email address", "at least 10 characters", "Enter a web address",
+                    "Choose at least one way", "You must accept the program terms"):
+        assert message in html
+    # What was typed stays (the bad values too, to correct them), except the passwords.
+    for name, value in (("name", "Ada Lovelace"), ("email", "not-an-email"),
+                        ("company", "Analytical Co"), ("website", "ftp://files.example"),
+                        ("payout_email", "pay@analytical.example")):
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{re.escape(value)}"', html), name
+    assert re.search(r'<option selected value="GB">|<option value="GB" selected', html)
+    assert "short" not in re.findall(r'<input[^>]*type="password"[^>]*>', html).__str__()
+    assert _counts(db) == before
+
+
+def test_the_form_errors_and_the_applications_errors_come_in_one_round(client, db):
+    """The form's own checks (a missing name, passwords that differ) and the application's
+    (a bad website, no promotion method) are reported together."""
+    bad = {**GOOD, "name": "", "confirm": "something-else", "website": "not a site",
+           "promotion_methods": []}
+    html = client.post("/apply", data=bad).get_data(as_text=True)
+    assert sorted(re.findall(r'id="([a-z_]+)-error"', html)) == [
+        "confirm", "name", "promotion_methods", "website"]
+
+
+def test_required_fields_are_marked_for_eyes_and_for_screen_readers(client, db):
+    html = client.get("/apply").get_data(as_text=True)
+    required = ("name", "email", "password", "confirm", "country", "accept_terms")
+    for name in required:
+        tag = re.search(rf'<(input|select)[^>]*id="{name}"[^>]*>', html).group(0)
+        assert " required" in tag and 'aria-required="true"' in tag, tag
+        assert re.search(rf'<label for="{name}">[^<]*</label>\s*'
+                         r'<span class="required-mark" aria-hidden="true">required</span>', html), name
+    legend = re.search(r"<legend[^>]*>(.*?)</legend>", html, re.S).group(1)
+    assert "How will you promote us?" in legend and "required" in legend
+    for name in ("company", "website", "social_profile", "payout_email"):
+        tag = re.search(rf'<input[^>]*id="{name}"[^>]*>', html).group(0)
+        assert " required" not in tag and "aria-required" not in tag, tag
+        assert not re.search(rf'<label for="{name}">[^<]*</label>\s*<span class="required-mark"', html)

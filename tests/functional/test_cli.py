@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from sqlalchemy import func, select
 
-from partner_portal.models import Click, Commission, Conversion, Offer, Partner, User
+from partner_portal.models import Click, Commission, Conversion, FraudCase, Offer, Partner, User
 
 
 def test_create_admin_with_password_from_stdin(app, db):
@@ -63,7 +66,14 @@ def test_demo_seed_builds_a_believable_program_and_can_run_again(app, db):
                              .where(Commission.kind == "conversion")) == attributed
     assert attributed > 20 and first["Commission"] >= attributed
     commission_statuses = set(db.session.scalars(select(Commission.status)))
-    assert {"pending", "approved"} <= commission_statuses
+    assert {"pending", "approved", "hold"} <= commission_statuses
+    # Every commission on hold was held by the fraud screening: its case is in the review
+    # queue, with its evidence.
+    held = db.session.scalars(select(Commission).where(Commission.status == "hold")).all()
+    cases = {c.conversion_id: c for c in db.session.scalars(
+        select(FraudCase).where(FraudCase.status == "open", FraudCase.action == "hold"))}
+    assert held and all(c.conversion_id in cases for c in held)
+    assert all(case.evidence and case.summary for case in cases.values())
 
     db.session.commit()  # the command shares the test's session; end its read transaction
     again = runner.invoke(args=["demo", "seed", "--days", "20", "--quiet"])
@@ -76,3 +86,8 @@ def test_demo_seed_builds_a_believable_program_and_can_run_again(app, db):
                                        "password": "demo-password"}).headers["Location"] == "/partner/"
     page = client.get("/partner/").get_data(as_text=True)
     assert "Latest commissions" in page
+    staff = app.test_client()
+    staff.post("/login", data={"email": "manager@demo.test", "password": "demo-password"})
+    queue = list(csv.reader(io.StringIO(
+        staff.get("/admin/fraud?format=csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert {str(case.id) for case in cases.values()} <= {row[0] for row in queue[1:]}

@@ -11,7 +11,6 @@ from ...models.base import utcnow
 from ...services import api_keys, conversion_requests, conversions
 from ...services.audit import Actor
 from ...services.errors import NotFound, ValidationError
-from ...services.fraud import screening
 from ...services.locking import begin_write_after_reads
 from ...services.money import round_money
 from . import bp
@@ -60,7 +59,8 @@ def conversion_body(conversion: Conversion, commissions: list[Commission] | None
 
 
 def record(data: dict):
-    """Shared by the JSON API and the postback: parse, record once, screen, commit.
+    """Shared by the JSON API and the postback: parse, record once (the use case screens
+    it), commit.
     Parsing only reads; the write transaction begins after it (SQLite: the write lock is
     taken then, unless the caller has begun the write transaction already)."""
     codec = current_app.extensions["pp_click_codec"]
@@ -72,7 +72,6 @@ def record(data: dict):
         g.api_key = api_keys.record_use(g.api_key, now=now)
     result = conversions.record_conversion(inp, actor=actor, now=now, codec=codec)
     if result.created:
-        screening.screen(result.conversion, now=now, commissions=result.commissions)
         body = conversion_body(result.conversion, result.commissions)
     else:
         body = conversion_body(result.conversion)

@@ -63,17 +63,19 @@ class ApplyForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
     )
     company = StringField("Company (optional)", validators=[Optional(), Length(max=120)])
-    website = URLField("Website", validators=[Optional(), Length(max=500)],
+    website = URLField("Website (optional)", validators=[Optional(), Length(max=500)],
                        description="Where you will promote us, e.g. https://myblog.example")
     social_profile = URLField("Social profile (optional)", validators=[Optional(), Length(max=500)])
     promotion_methods = MultiCheckboxField(
         "How will you promote us?",
         choices=[SelectChoice(value, label) for value, label in PROMOTION_METHODS.items()],
+        validators=[DataRequired("Choose at least one way you will promote us.")],
     )
     country = SelectField("Country", validators=[DataRequired()])
     payout_email = EmailField("PayPal / payout email (optional)",
                               validators=[Optional(), Length(max=254)])
-    accept_terms = BooleanField("I accept the program terms and partner guidelines")
+    accept_terms = BooleanField("I accept the program terms and partner guidelines",
+                                validators=[DataRequired("You must accept the program terms to apply.")])
     ref = HiddenField()  # the recruiting partner's reference, from their recruitment link
 
     def __init__(self, *args, **kwargs):

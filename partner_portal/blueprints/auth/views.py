@@ -152,28 +152,37 @@ def reset_password(token: str):
 
 @bp.route("/apply", methods=["GET", "POST"])
 def apply():
+    """Every field's problem is shown on the first submission: the form's own checks and the
+    application's together. What was typed stays, except the passwords."""
     form = ApplyForm()
     if request.method == "GET":
         form.ref.data = request.args.get("ref", "")[:24]
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST":
+        form_ok = form.validate_on_submit()
         application = applications.Application(
             name=form.name.data, email=form.email.data, password=form.password.data,
             website=form.website.data, promotion_methods=form.promotion_methods.data or [],
             country=form.country.data, payout_email=form.payout_email.data,
-            accepted_terms=form.accept_terms.data, social_profile=form.social_profile.data,
+            accepted_terms=bool(form.accept_terms.data), social_profile=form.social_profile.data,
             company=form.company.data, referrer_ref=form.ref.data,
         )
-        try:
-            applications.submit_application(application, ip=client_ip(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            return redirect(url_for("auth.applied"))
-    elif request.method == "POST":
+        problems = []
+        if form_ok:
+            try:
+                applications.submit_application(application, ip=client_ip(), now=utcnow())
+            except DomainError as exc:
+                db.session.rollback()
+                problems = getattr(exc, "errors", [exc])
+            else:
+                db.session.commit()
+                return redirect(url_for("auth.applied"))
+        else:  # the application's own checks too, in the same round
+            _, problems = applications.check_application(application)
+        for error in problems:
+            named = getattr(form, error.field or "", None)
+            if named is None or not named.errors:  # one message per field
+                apply_error(form, error)
         status = 422
     from ...services.program import current_terms
 

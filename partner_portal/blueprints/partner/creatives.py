@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, render_template, request, send_file, url_for
 
-from ...services import creatives, link_builder
+from ...extensions import db
+from ...models.base import utcnow
+from ...services import creatives, getting_started, link_builder
 from ...services.creative_files import stored_path
 from ...services.errors import NotFound
+from ...services.locking import begin_write_after_reads
 from ...services.paging import page_number, paginate
 from . import bp
 
@@ -23,6 +26,15 @@ def _usable(creative_id: int):
         return creatives.for_partner(creative_id, _offer_ids())
     except NotFound:
         abort(404)
+
+
+def _note_taken() -> None:
+    """The first creative a partner opens or downloads ticks "grab a banner" on their
+    getting-started list (one write, the first time only)."""
+    if g.partner.first_creative_at is None:
+        begin_write_after_reads()
+        getting_started.creative_taken(g.partner.id, now=utcnow())
+        db.session.commit()
 
 
 def _image_url(creative) -> str | None:
@@ -62,6 +74,7 @@ def creative_detail(creative_id: int):
         chosen = next((lk for lk in options if lk.id == int(request.args["link"])), None)
         if chosen is None:
             abort(404)
+    _note_taken()
     return render_template("partner/creative.html", links=options,
                            base_url=current_app.config["BASE_URL"], **_prepared(creative, chosen))
 
@@ -88,4 +101,6 @@ def creative_image(creative_id: int):
 
 @bp.route("/creatives/<int:creative_id>/download")
 def creative_download(creative_id: int):
-    return _send(creative_id, as_attachment=True)
+    response = _send(creative_id, as_attachment=True)
+    _note_taken()
+    return response

@@ -21,6 +21,17 @@ def _filters() -> tuple[earnings.Filters, str | None]:
         return earnings.Filters(), exc.message
 
 
+@bp.app_template_filter("partner_status")
+def partner_status(status: str) -> str:
+    """A commission's status as partners read it (a hold is "Under review")."""
+    return earnings.status_label(status)
+
+
+@bp.app_template_global("partner_status_note")
+def partner_status_note(status: str, status_reason: str | None) -> str | None:
+    return earnings.status_note(status, status_reason)
+
+
 @bp.route("/earnings")
 def earnings_list():
     filters, error = _filters()

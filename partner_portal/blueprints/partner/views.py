@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Commission
 from ...models.base import utcnow
 from ...services import (
-    announcements, audit, coupons, milestones, partner_offers, partner_stats, referrals, terms,
+    announcements, audit, coupons, getting_started, milestones, partner_offers, partner_stats,
+    referrals, terms,
 )
 from ...services import dashboard_ranges as ranges
 from ...services.errors import DomainError, ValidationError
@@ -40,15 +39,15 @@ def home():
         return render_template("partner/status.html", partner=partner)
     period, range_error = selected_range()
     board = partner_stats.dashboard(partner.id, period, get_program().currency)
-    recent = list(db.session.scalars(
-        select(Commission).where(Commission.partner_id == partner.id)
-        .order_by(Commission.created_at.desc(), Commission.id.desc()).limit(5)))
+    by_offer = partner_stats.breakdown(partner.id, "offer", period)
+    by_sub = partner_stats.breakdown(partner.id, "sub1", period)
     return render_template(
         "partner/dashboard.html", partner=partner, d=board, presets=ranges.PRESETS,
-        range_error=range_error, chart=board.chart(),
-        by_offer=partner_stats.breakdown(partner.id, "offer", period),
-        by_sub=partner_stats.breakdown(partner.id, "sub1", period),
-        recent=recent, news=announcements.published(limit=3),
+        range_error=range_error, chart=board.chart(), by_offer=by_offer, by_sub=by_sub,
+        offer_sources=partner_stats.earning_sources(partner.id, "offer", period, by_offer),
+        sub_sources=partner_stats.earning_sources(partner.id, "sub1", period, by_sub),
+        recent=partner_stats.latest_commissions(partner.id), news=announcements.published(limit=3),
+        start=getting_started.for_partner(partner),
         badges=milestones.board(partner.id, utcnow().astimezone(program_zone()).date()))
 
 
@@ -58,8 +57,10 @@ def report_csv(by: str):
         abort(404)
     period, _ = selected_range()
     rows = partner_stats.breakdown(g.partner.id, by, period)
+    sources = partner_stats.earning_sources(g.partner.id, by, period, rows)
     header = [partner_stats.BREAKDOWNS[by], "Currency", "Clicks", "Unique clicks",
-              "Conversions", "Conversion rate", "Revenue", "Earnings", "EPC"]
+              "Conversions", "Conversion rate", "Revenue", "Earnings", "EPC",
+              "Earnings without clicks from"]
 
     def ratio(value, places):
         return "" if value is None else f"{value:.{places}f}"
@@ -68,7 +69,8 @@ def report_csv(by: str):
         f"{by}-{period.start.isoformat()}-{period.end.isoformat()}.csv", header,
         ([r.label, r.currency, r.figures.clicks, r.figures.unique_clicks, r.figures.conversions,
           ratio(r.figures.conversion_rate, 4), round_money(r.figures.revenue, r.currency),
-          round_money(r.figures.commission, r.currency), ratio(r.figures.epc, 4)] for r in rows))
+          round_money(r.figures.commission, r.currency), ratio(r.figures.epc, 4),
+          "; ".join(sources.get(r.key, ()))] for r in rows))
 
 
 @bp.route("/announcements")

@@ -37,6 +37,10 @@ class FraudRule(ABC):
     default_threshold: Decimal | None = None
     default_action: str = "hold"
     default_enabled: bool = True
+    # Looks at the click row (its address, user agent, parameters). Clicks are loaded after
+    # the redirect, so a fast conversion can arrive first: such rules run again when the
+    # click is loaded (``screening.screen_arrived_click``).
+    uses_click: bool = False
 
     @abstractmethod
     def evaluate(self, ctx: FraudContext, threshold: Decimal | None) -> Finding | None:
@@ -77,6 +81,7 @@ class ClickFlood(FraudRule):
     description = "Many clicks from the same IP address within an hour of this conversion's click."
     threshold_label = "clicks per hour"
     default_threshold = Decimal(30)
+    uses_click = True
     default_action = "flag"
 
     def evaluate(self, ctx, threshold):
@@ -97,6 +102,7 @@ class SelfReferral(FraudRule):
     code = "self_referral"
     title = "Self-referral"
     description = "The customer is the partner: same email, or the click came from the partner's own address."
+    uses_click = True
     default_action = "hold"
 
     def evaluate(self, ctx, threshold):
@@ -148,6 +154,7 @@ class PaidSearch(FraudRule):
     code = "paid_search"
     title = "Paid search on an offer that forbids it"
     description = "The click arrived with an ad network's click id (gclid, msclkid, fbclid…) on an offer where paid search is not allowed."
+    uses_click = True
     default_action = "reject"
 
     def evaluate(self, ctx, threshold):
@@ -198,6 +205,7 @@ class BotClick(FraudRule):
     code = "bot_click"
     title = "Conversion from a bot's click"
     description = "The click behind the conversion came from a known bot or link previewer."
+    uses_click = True
     default_action = "hold"
 
     def evaluate(self, ctx, threshold):

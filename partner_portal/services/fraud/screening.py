@@ -11,8 +11,9 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Click, Commission, Conversion, FraudCase, FraudRuleSetting, Partner
 from ...models.fraud import FRAUD_ACTIONS
-from .. import audit, rollups
-from ..errors import InvalidTransition, NotFound, ValidationError
+from .. import audit
+from ..commissions import apply_action
+from ..errors import NotFound, ValidationError
 from ..lifecycle import COMMISSION
 from ..offer_terms import offer_terms
 from ..settings_cache import cached
@@ -84,17 +85,54 @@ def _click_for(conversion: Conversion) -> Click | None:
     return None
 
 
+# What a commission's status note says when the screening decided on it. Staff see it, with
+# the rule and its finding; partners never do (``earnings.status_note`` gives them a plain
+# line instead).
+RULE_REASON = "Fraud rule “{title}”: {summary}"
+REVIEW_REJECTION = "Rejected after fraud review: {note}"
+_REASON_STARTS = (RULE_REASON.split("{")[0], REVIEW_REJECTION.split("{")[0])
+
+
+def decided_by_screening(status_reason: str | None) -> bool:
+    """Whether a commission's status note was written by the screening or its review."""
+    return bool(status_reason) and status_reason.startswith(_REASON_STARTS)
+
+
 def screen(conversion: Conversion, *, now: datetime,
            commissions: list[Commission] | None = None) -> list[FraudCase]:
     """Run every enabled rule on an attributed conversion; open a case per finding and
     apply the strongest action to the conversion's pending commissions (``commissions``:
-    the ones just recorded for it, when the caller has them)."""
+    the ones just recorded for it, when the caller has them). ``record_conversion`` calls
+    it once for each new conversion."""
     if conversion.partner_id is None or conversion.status != "attributed":
         return []
+    return _run(conversion, _click_for(conversion), list(REGISTRY), now=now,
+                commissions=commissions)
+
+
+def screen_arrived_click(conversion: Conversion, click: Click, *, now: datetime) -> list[FraudCase]:
+    """The click behind ``conversion`` was loaded after the conversion was recorded (clicks
+    are spooled and loaded a moment after the redirect; a fast conversion can beat them):
+    run the rules that look at the click now, with the outcome they would have had if the
+    click had been there first. A rule that already opened a case on this conversion is not
+    run again. The click loader calls it once per conversion (``clicks.link_arrived_clicks``)."""
+    if conversion.partner_id is None or conversion.status != "attributed":
+        return []
+    opened = set(db.session.scalars(select(FraudCase.rule).where(
+        FraudCase.conversion_id == conversion.id)))
+    codes = [code for code, rule in REGISTRY.items() if rule.uses_click and code not in opened]
+    return _run(conversion, click, codes, now=now, commissions=None,
+                note="screened when its click was loaded")
+
+
+def _run(conversion: Conversion, click: Click | None, codes: list[str], *, now: datetime,
+         commissions: list[Commission] | None, note: str | None = None) -> list[FraudCase]:
     ctx = FraudContext(conversion, offer_terms(conversion.offer_id),
-                       db.session.get(Partner, conversion.partner_id), _click_for(conversion), now)
+                       db.session.get(Partner, conversion.partner_id), click, now)
+    current = cached_settings()
     cases = []
-    for code, setting in cached_settings().items():
+    for code in codes:
+        setting = current[code]
         if not setting.enabled:
             continue
         finding = REGISTRY[code].evaluate(ctx, setting.threshold)
@@ -109,32 +147,34 @@ def screen(conversion: Conversion, *, now: datetime,
         return []
     db.session.flush()
     strongest = max(cases, key=lambda c: SEVERITY[c.action])
-    actor = audit.Actor.system(f"fraud rule: {strongest.rule}")
     if strongest.action != "flag":
-        action = "hold" if strongest.action == "hold" else "reject"
-        held = _commissions(conversion) if commissions is None else [
+        action = strongest.action
+        # A hold takes pending commissions; a rejection takes pending and held ones (a hold
+        # opened earlier on the same conversion).
+        takes = ("pending",) if action == "hold" else ("pending", "hold")
+        affected = _commissions(conversion, lock=True) if commissions is None else [
             c for c in commissions if c.kind != "adjustment"]
-        for commission in held:
-            if commission.status != "pending":
+        reason = RULE_REASON.format(title=REGISTRY[strongest.rule].title, summary=strongest.summary)
+        for commission in affected:
+            if commission.status not in takes:
                 continue
-            before, after = COMMISSION.apply(commission, action)
-            if after == "rejected":
-                rollups.commission_rejected(commission)
-            commission.status_reason = f"Fraud rule “{REGISTRY[strongest.rule].title}”: {strongest.summary}"
-            audit.record(actor, f"commission.{action}", "commission", commission.id,
-                         before={"status": before}, after={"status": after},
-                         note=f"fraud case {strongest.id}", now=now)
+            apply_action(commission, action, reason=reason,
+                         actor=audit.Actor.system(f"fraud rule: {strongest.rule}"), now=now,
+                         note=f"fraud case {strongest.id}")
     for case in cases:
         audit.record(audit.Actor.system(f"fraud rule: {case.rule}"), "fraud_case.open",
                      "conversion", conversion.id, after={"case": case.id, "rule": case.rule,
-                                                         "action": case.action}, now=now)
+                                                         "action": case.action},
+                     note=note, now=now)
     return cases
 
 
-def _commissions(conversion: Conversion) -> list[Commission]:
-    return list(db.session.scalars(select(Commission).where(
-        Commission.conversion_id == conversion.id, Commission.kind != "adjustment")
-        .order_by(Commission.id)))
+def _commissions(conversion: Conversion, *, lock: bool = False) -> list[Commission]:
+    """The conversion's commissions, bonuses and tier-2 shares (its adjustments move with
+    them)."""
+    stmt = (select(Commission).where(Commission.conversion_id == conversion.id,
+                                     Commission.kind != "adjustment").order_by(Commission.id))
+    return list(db.session.scalars(stmt.with_for_update() if lock else stmt))
 
 
 def resolve(case_id: int, decision: str, *, note: str, actor: audit.Actor, now: datetime) -> list[FraudCase]:
@@ -152,17 +192,13 @@ def resolve(case_id: int, decision: str, *, note: str, actor: audit.Actor, now: 
         raise ValidationError("Say why the conversion is rejected.", field="note")
     open_cases = list(db.session.scalars(select(FraudCase).where(
         FraudCase.conversion_id == case.conversion_id, FraudCase.status == "open")))
-    for commission in _commissions(case.conversion):
-        try:
-            before, after = COMMISSION.apply(commission, "release" if decision == "release" else "reject")
-        except InvalidTransition:
+    action = "release" if decision == "release" else "reject"
+    for commission in _commissions(case.conversion, lock=True):
+        if action not in COMMISSION.allowed_actions(commission.status):
             continue  # e.g. a flag-only case: the commission was never held
-        if after == "rejected":
-            rollups.commission_rejected(commission)
-        commission.status_reason = None if decision == "release" else f"Rejected after fraud review: {note}"
-        audit.record(actor, f"commission.{'release' if decision == 'release' else 'reject'}",
-                     "commission", commission.id, before={"status": before}, after={"status": after},
-                     note=note or None, now=now)
+        apply_action(commission, action,
+                     reason=None if action == "release" else REVIEW_REJECTION.format(note=note),
+                     actor=actor, now=now, note=note or None)
     for c in open_cases:
         c.status = "released" if decision == "release" else "rejected"
         c.resolved_at, c.resolved_by_id, c.resolution_note = now, actor.user_id, note or None

@@ -1,16 +1,46 @@
 """Configuration classes, read from environment variables.
 
-The names follow the public contract: DATABASE_URL, SECRET_KEY, MAIL_SERVER, MAIL_PORT,
-MAIL_USERNAME, MAIL_PASSWORD, MAIL_USE_TLS, MAIL_DEFAULT_SENDER.
+The names follow the public contract: APP_ENV, DATABASE_URL, SECRET_KEY, BASE_URL,
+MAIL_SERVER, MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD, MAIL_USE_TLS, MAIL_DEFAULT_SENDER.
+
+``APP_ENV`` is ``production`` unless set. The signing key is never one written in the
+source: production refuses to start without ``SECRET_KEY``; development makes a random key
+once and keeps it in the instance folder; testing uses a random key per run.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
-INSECURE_DEV_KEY = "dev-only-insecure-secret-key-change-me"
+DEFAULT_APP_ENV = "production"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+# Keys earlier versions of this project wrote into the source as defaults. Anyone can read
+# them, so they sign nothing: the portal refuses to start with one of them.
+PUBLIC_KEYS = frozenset({
+    "dev-only-insecure-secret-key-change-me",
+    "testing-secret-key-not-for-production",
+})
+MIN_KEY_LENGTH = 32
+DEV_KEY_FILE = "secret_key"
+# The largest body a request may have, by default: room for a banner of CREATIVE_MAX_BYTES
+# and the rest of its form.
+BODY_ROOM_BEYOND_CREATIVE = 1024 * 1024
+CREATIVE_FORM_OVERHEAD = 64 * 1024
+HOW_TO_MAKE_A_KEY = (
+    "Make one once and keep it secret, the same on every host and process:\n"
+    "    export SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')\"")
+
+log = logging.getLogger("partner_portal.config")
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a portal that may start; the message says why and
+    what to set."""
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -39,7 +69,8 @@ class Config:
     which happens when ``create_app`` imports this module, never at package import."""
 
     ENV_NAME = "base"
-    SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEV_KEY)
+    # Resolved by ``finish`` when the app is made (never a key from the source).
+    SECRET_KEY: str | None = None
     INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'partner_portal.db'}")
@@ -56,8 +87,16 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Partner Program <partners@localhost>")
     MAIL_OUTBOX_DIR = Path(os.environ.get("MAIL_OUTBOX_DIR", INSTANCE_DIR / "outbox"))
 
-    # Public base URL used in emails and tracking links (no trailing slash).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # The portal's public address: every emailed or copied link is built from it (no
+    # trailing slash). None here means "not set"; ``finish`` then uses DEFAULT_BASE_URL.
+    BASE_URL = os.environ.get("BASE_URL", "").strip().rstrip("/") or None
+    # Host names requests may carry, besides BASE_URL's (comma-separated; ".example.com"
+    # matches every subdomain). In production with BASE_URL set, any other Host gets a 400.
+    EXTRA_TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",")
+                           if h.strip()]
+    # The largest request body accepted, chunked ones included (413 beyond it). None here:
+    # ``finish`` makes it CREATIVE_MAX_BYTES plus room for the rest of the upload form.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 0) or None
 
     # Sessions and cookies.
     SESSION_COOKIE_NAME = "pp_session"
@@ -135,7 +174,6 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
     )
@@ -148,21 +186,139 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
 
-    @classmethod
-    def validate(cls) -> None:
-        key = os.environ.get("SECRET_KEY", "")
-        if not key or key == INSECURE_DEV_KEY or len(key) < 32:
-            raise RuntimeError(
-                "SECRET_KEY must be set to a random value of at least 32 characters in production "
-                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-            )
-        if os.environ.get("OUTGOING_ALLOWED_NETWORKS", "").strip():
-            raise RuntimeError("OUTGOING_ALLOWED_NETWORKS is for tests and development only: "
-                               "in production outgoing requests reach public addresses only.")
-
 
 CONFIGS = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def env_name(given: str | None = None) -> str:
+    """The configuration to use: ``given``, else APP_ENV, else production."""
+    name = given or os.environ.get("APP_ENV", "").strip() or DEFAULT_APP_ENV
+    if name not in CONFIGS:
+        raise ConfigurationError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
+    return name
+
+
+def finish(config: dict) -> None:
+    """Settings that depend on others or on the instance folder, checked once the app's
+    configuration (classes, then ``create_app`` overrides) is complete. Raises
+    ConfigurationError with what to do when the portal must not start."""
+    name = config["ENV_NAME"]
+    config["SECRET_KEY"] = _secret_key(name, config.get("SECRET_KEY") or os.environ.get("SECRET_KEY"),
+                                       Path(config["INSTANCE_DIR"]))
+    for key in config.get("CLICK_ID_KEYS") or ():
+        _check_key("CLICK_ID_KEYS", key, name)
+    config["BASE_URL"], base_url_set = _base_url(config.get("BASE_URL"))
+    if config.get("TRUSTED_HOSTS") is None:
+        config["TRUSTED_HOSTS"] = _trusted_hosts(name, config["BASE_URL"], base_url_set,
+                                                 config.get("EXTRA_TRUSTED_HOSTS") or [])
+    if name == "production" and not base_url_set:
+        log.warning("BASE_URL is not set: emailed and copied links point at %s, and requests "
+                    "are not checked for the portal's host name. Set BASE_URL to the "
+                    "portal's public address.", DEFAULT_BASE_URL)
+    if name == "production" and os.environ.get("OUTGOING_ALLOWED_NETWORKS", "").strip():
+        raise ConfigurationError(
+            "OUTGOING_ALLOWED_NETWORKS is for tests and development only: in production "
+            "outgoing requests reach public addresses only. Unset it.")
+    creative_room = int(config["CREATIVE_MAX_BYTES"]) + CREATIVE_FORM_OVERHEAD
+    if config.get("MAX_CONTENT_LENGTH") is None:
+        config["MAX_CONTENT_LENGTH"] = int(config["CREATIVE_MAX_BYTES"]) + BODY_ROOM_BEYOND_CREATIVE
+    elif int(config["MAX_CONTENT_LENGTH"]) < creative_room:
+        raise ConfigurationError(
+            f"MAX_CONTENT_LENGTH ({config['MAX_CONTENT_LENGTH']} bytes) leaves no room for a "
+            f"banner of CREATIVE_MAX_BYTES ({config['CREATIVE_MAX_BYTES']} bytes) and its form: "
+            f"set it to at least {creative_room}, or lower CREATIVE_MAX_BYTES.")
+
+
+# --- the signing key ----------------------------------------------------------------------
+
+_testing_key: str | None = None
+
+
+def _secret_key(name: str, given: str | None, instance_dir: Path) -> str:
+    if given:
+        _check_key("SECRET_KEY", given, name)
+        return given
+    if name == "development":
+        return development_key(instance_dir)
+    if name == "testing":
+        # A fresh random key for this process (the test suite sets SECRET_KEY once per run,
+        # so the processes it starts share one).
+        global _testing_key
+        _testing_key = _testing_key or secrets.token_urlsafe(48)
+        return _testing_key
+    raise ConfigurationError(
+        f"SECRET_KEY is not set. APP_ENV is {name!r} (the default when APP_ENV is unset), "
+        "and the portal never signs sessions, reset links or click ids with a built-in key. "
+        f"{HOW_TO_MAKE_A_KEY}\n"
+        "To run a development copy on this machine instead, set APP_ENV=development: it makes "
+        f"a random key once and keeps it in the instance folder ({DEV_KEY_FILE}).")
+
+
+def _check_key(setting: str, key: str, name: str) -> None:
+    if key.strip() in PUBLIC_KEYS:
+        raise ConfigurationError(
+            f"{setting} is a key published with the portal's source code, so anyone could "
+            f"sign sessions with it. {HOW_TO_MAKE_A_KEY}")
+    if name == "production" and len(key) < MIN_KEY_LENGTH:
+        raise ConfigurationError(
+            f"{setting} is too short: production needs a random value of at least "
+            f"{MIN_KEY_LENGTH} characters. {HOW_TO_MAKE_A_KEY}")
+
+
+def development_key(instance_dir: Path) -> str:
+    """The development instance's own random key, made the first time any of its processes
+    (web, scheduler, statement workers, CLI) starts, in ``<instance>/secret_key`` (mode
+    0600), and read by all of them after that. Two processes starting at once agree: the
+    file appears complete or not at all (written aside, then hard-linked into place)."""
+    path = instance_dir / DEV_KEY_FILE
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        aside = instance_dir / f".{DEV_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(aside, path)
+            except FileExistsError:
+                pass  # another process of this instance made it first: use theirs
+        finally:
+            aside.unlink(missing_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    key = path.read_text().strip()
+    if len(key) < MIN_KEY_LENGTH or key in PUBLIC_KEYS:
+        raise ConfigurationError(
+            f"{path} does not hold a usable key. Delete it and start again to make a new one "
+            "(everyone signed in to this development copy will have to sign in again).")
+    return key
+
+
+# --- the public address and the host names requests may carry ----------------------------
+
+def _base_url(value: str | None) -> tuple[str, bool]:
+    if not value:
+        return DEFAULT_BASE_URL, False
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError(
+            f"BASE_URL must be the portal's public address, such as "
+            f"https://partners.example.com (optionally with a path), not {value!r}.")
+    return value, True
+
+
+def _trusted_hosts(name: str, base_url: str, base_url_set: bool, extra: list[str]) -> list[str] | None:
+    """Flask's TRUSTED_HOSTS: in production with BASE_URL set, its host name and any names
+    TRUSTED_HOSTS lists; elsewhere no check, unless TRUSTED_HOSTS lists names (then those
+    and BASE_URL's, if set)."""
+    if not extra and not (name == "production" and base_url_set):
+        return None
+    return ([urlsplit(base_url).hostname] if base_url_set else []) + list(extra)

@@ -11,19 +11,14 @@ __version__ = "0.1.0"
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the application. Nothing happens at import time; everything happens here."""
-    from config import CONFIGS, ProductionConfig
+    from config import CONFIGS, env_name, finish
 
-    name = config_name or os.environ.get("APP_ENV", "development")
-    if name not in CONFIGS:
-        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
-    config_class = CONFIGS[name]
-    if config_class is ProductionConfig:
-        ProductionConfig.validate()
-
+    config_class = CONFIGS[env_name(config_name)]
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
-                instance_path=str(config_class.INSTANCE_DIR))
+                instance_path=str(overrides.get("INSTANCE_DIR", config_class.INSTANCE_DIR)))
     app.config.from_object(config_class)
     app.config.update(overrides)
+    finish(app.config)  # the signing key, BASE_URL, trusted hosts, the body limit
 
     register_extensions(app)
     register_security(app)

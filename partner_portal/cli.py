@@ -56,6 +56,10 @@ def demo_seed(days: int, quiet: bool) -> None:
     from .services import demo
     from .services.locking import begin_write
 
+    try:
+        demo.refuse_production()  # before anything is read or written
+    except demo.DemoRefused as exc:
+        raise click.ClickException(exc.message) from None
     begin_write()
     result = demo.seed(days=days, now=utcnow(), progress=None if quiet else click.echo)
     db.session.commit()

@@ -1,14 +1,15 @@
 """Fixtures: app, db, client, login_as, smtp_server, live_server.
 
 The database comes from TEST_DATABASE_URL (default: a temporary SQLite file). The schema
-is created once per run; every test starts from empty tables (but for the program's settings
-row, which a migrated database always has).
+is created once per run; every test starts from empty tables but for the rows a freshly
+migrated database always has: the program's settings row and the default partner group.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import tempfile
 import threading
@@ -23,10 +24,18 @@ _TMP = Path(tempfile.mkdtemp(prefix="pp-tests-"))
 if not os.environ.get("TEST_DATABASE_URL"):
     os.environ["TEST_DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
 os.environ.setdefault("INSTANCE_DIR", str(_TMP / "instance"))
+# The environment every app and every process the tests start sees, whatever the shell
+# running the tests has set: the testing configuration, a random signing key for this run
+# (never one written in the source), and the default public address.
+os.environ["APP_ENV"] = "testing"
+os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)
+os.environ["BASE_URL"] = "http://127.0.0.1:5000"
+for _name in ("TRUSTED_HOSTS", "MAX_CONTENT_LENGTH", "CLICK_ID_KEYS"):
+    os.environ.pop(_name, None)
 
 from partner_portal import create_app  # noqa: E402
 from partner_portal.extensions import db as _db  # noqa: E402
-from partner_portal.models import Program  # noqa: E402
+from partner_portal.models import PartnerGroup, Program  # noqa: E402
 from partner_portal.models.program import PROGRAM_ID  # noqa: E402
 
 from . import factories  # noqa: E402
@@ -66,7 +75,7 @@ def app():
     with app.app_context():
         _db.drop_all()
         _db.create_all()
-        _add_program_row()
+        _add_migrated_rows()
     yield app
     with app.app_context():
         _db.session.remove()
@@ -89,12 +98,19 @@ def _empty_all_tables() -> None:
                     _db.session.execute(table.update().values({fk.parent.name: None}))
             _db.session.execute(table.delete())
     _db.session.commit()
-    _add_program_row()
+    _add_migrated_rows()
 
 
-def _add_program_row() -> None:
-    """The settings row a migrated database always has (migration 0012)."""
+# The default partner group a migrated database starts with (migration 0013).
+DEFAULT_GROUP = {"name": "Standard", "description": "Every approved partner starts here.",
+                 "is_default": True}
+
+
+def _add_migrated_rows() -> None:
+    """The rows a migrated database always has: the program's settings (migration 0012)
+    and the default partner group (0013). ``test_migrations`` checks they match."""
     _db.session.add(Program(id=PROGRAM_ID))
+    _db.session.add(PartnerGroup(**DEFAULT_GROUP))
     _db.session.commit()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import factory
+import sqlalchemy
 from factory.alchemy import SQLAlchemyModelFactory
 
 from partner_portal.extensions import db
@@ -58,11 +59,24 @@ class StaffFactory(Base):
 
 
 class GroupFactory(Base):
+    """A partner group. Every test database has the default group "Standard" (as a migrated
+    one does): asking for it by name gives that group. A new group made the default takes
+    over from the old one, as in the admin pages (one default at a time)."""
+
     class Meta:
         model = PartnerGroup
+        sqlalchemy_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Group {n}")
     description = "A group of partners"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if kwargs.get("is_default"):
+            db.session.execute(sqlalchemy.update(PartnerGroup)
+                               .where(PartnerGroup.name != kwargs.get("name"))
+                               .values(is_default=False))
+        return super()._create(model_class, *args, **kwargs)
 
 
 class PartnerFactory(Base):

@@ -26,6 +26,7 @@ from ..models import (
 from . import audit, demo_engine
 from .applications import new_partner_ref
 from .clickids import codec_for
+from .errors import PermissionDenied
 from .passwords import hash_password
 from .program import get_program
 
@@ -128,7 +129,27 @@ def _get_or_create(model, lookup: dict, defaults: dict, result: SeedResult, labe
     return obj
 
 
+# The demo's logins, password and API key are published (README, docs/integration.md).
+DEMO_ENVIRONMENTS = ("development", "testing")
+
+
+class DemoRefused(PermissionDenied):
+    pass
+
+
+def refuse_production() -> None:
+    """The demo program only ever goes into a development or testing database: its staff
+    share the password ``demo-password`` and its full-scope API key is in the docs."""
+    env = current_app.config.get("ENV_NAME")
+    if env not in DEMO_ENVIRONMENTS:
+        raise DemoRefused(
+            f"The demo program is not loaded into a {env} configuration: its logins, password "
+            "and API key are published. Load it into a development copy (APP_ENV=development) "
+            "with its own DATABASE_URL.")
+
+
 def seed(*, days: int, now: datetime, progress: Callable[[str], None] | None = None) -> SeedResult:
+    refuse_production()
     say = progress or (lambda _msg: None)
     rng = random.Random(20261123)
     result = SeedResult()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import LinkStat, Offer, Partner, TrackingLink
+from ..public_urls import public_url
 from . import audit
 from .errors import Conflict, NotFound, ValidationError
 from .links import SUB_KEYS, allowed_hosts, safe_destination
@@ -135,8 +136,9 @@ def set_active(partner: Partner, link_id: int, active: bool, *, actor: audit.Act
     return link
 
 
-def link_url(link: TrackingLink, base_url: str) -> str:
-    return f"{base_url.rstrip('/')}/r/{link.code}"
+def link_url(link: TrackingLink) -> str:
+    """The link partners copy and share: ``BASE_URL/r/<code>``."""
+    return public_url("tracking.click", code=link.code)
 
 
 def default_link(partner: Partner, offer_id: int) -> TrackingLink | None:

@@ -3,10 +3,11 @@ out once the current transaction commits."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 
 from ..extensions import db
 from ..mail import Mail, send_after_commit
+from ..public_urls import public_url
 from .program import get_program
 
 
@@ -52,7 +53,7 @@ def partner_invited(partner, set_password_url: str, valid_minutes: int) -> Mail:
 
 def _decision(partner, template: str, subject: str, message: str | None) -> Mail:
     return _queue(partner.email, template, subject, partner=partner, message=message,
-                  login_url=f"{current_app.config['BASE_URL']}/login")
+                  login_url=public_url("auth.login"))
 
 
 def partner_approved(partner, message: str | None = None) -> Mail:
@@ -85,7 +86,8 @@ def cap_alert(user, *, cap, offer, partner, level: int, used: str, limit: str, w
     subject = (f"cap reached on {offer.name}" if level >= 100
                else f"cap at {level}% on {offer.name}")
     return _queue(user.email, "cap_alert", subject, user=user, cap=cap, offer=offer,
-                  partner=partner, level=level, used=used, limit=limit, what=what)
+                  partner=partner, level=level, used=used, limit=limit, what=what,
+                  caps_url=public_url("admin.offer_caps", offer_id=offer.id))
 
 
 def statement_ready(partner, statement) -> Mail:
@@ -97,7 +99,7 @@ def statement_ready(partner, statement) -> Mail:
     month = Month(int(statement.month[:4]), int(statement.month[5:]))
     mail = _build(partner.email, "statement_ready", f"your statement for {month.label}",
                   partner=partner, statement=statement, month_label=month.label,
-                  statements_url=f"{current_app.config['BASE_URL']}/partner/statements")
+                  statements_url=public_url("partner.statements"))
     mail.attachments.append(Attachment(statement.filename, statement.pdf, "application", "pdf"))
     return mail
 

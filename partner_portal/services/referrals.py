@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Partner
+from ..public_urls import public_url
 from . import audit
 from .commission_rules.base import parse_decimal, parse_int
 from .errors import ValidationError
@@ -18,8 +19,9 @@ from .program import get_program
 MAX_LEVELS = 5
 
 
-def recruitment_url(partner: Partner, base_url: str) -> str:
-    return f"{base_url.rstrip('/')}/apply?ref={partner.ref}"
+def recruitment_url(partner: Partner) -> str:
+    """The partner's recruitment link: people who apply through it are their recruits."""
+    return public_url("auth.apply", ref=partner.ref)
 
 
 def find_recruiter(ref: str | None) -> Partner | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from ..models import Partner
 from .errors import ValidationError
 
 MESSAGE_MAX = 500
@@ -57,11 +56,6 @@ class WhatsApp(ShareTarget):
 
 
 TARGETS: tuple[ShareTarget, ...] = (Email(), X(), LinkedIn(), WhatsApp())
-
-
-def referral_url(partner: Partner, base_url: str) -> str:
-    """The partner's recruitment link: people who apply through it are their recruits."""
-    return f"{base_url.rstrip('/')}/apply?{urlencode({'ref': partner.ref})}"
 
 
 def clean_message(message: str | None) -> str:

@@ -38,7 +38,8 @@ def test_no_click_is_lost_when_a_worker_is_killed(app, db, tmp_path):
     db.session.commit()
     spool_dir = tmp_path / "spool"
     port = free_port()
-    env = {**os.environ, "INSTANCE_DIR": str(tmp_path), "CLICK_SPOOL_DIR": str(spool_dir),
+    env = {**os.environ, "APP_ENV": "testing", "SECRET_KEY": app.config["SECRET_KEY"],
+           "INSTANCE_DIR": str(tmp_path), "CLICK_SPOOL_DIR": str(spool_dir),
            "CLICK_DRAIN_INTERVAL": "0", "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",

@@ -15,8 +15,10 @@ from sqlalchemy.engine import make_url
 from config import normalise_database_url
 from partner_portal import create_app
 from partner_portal.extensions import db as _db
-from partner_portal.models import Program
+from partner_portal.models import PartnerGroup, Program
+from partner_portal.models.base import utcnow
 from partner_portal.models.program import PROGRAM_ID
+from partner_portal.services import api_keys, audit
 
 
 @contextmanager
@@ -57,6 +59,8 @@ def test_upgrade_from_empty_matches_the_models(tmp_path):
                 if column.name in ("id", "created_at", "updated_at") or default is None:
                     continue
                 assert getattr(program, column.key) == default.arg, column.name
+            groups = [(g.name, g.is_default) for g in _db.session.query(PartnerGroup)]
+            assert groups == [("Standard", True)], "a new program has its default group"
             _db.session.remove()
             _db.engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
@@ -99,6 +103,8 @@ def test_upgrade_keeps_an_existing_database_with_data(tmp_path):
                 "INSERT INTO users (id, email, name, role, partner_id, is_active_account, "
                 "auth_version, totp_enabled, created_at) VALUES (1, 'a@example.test', 'A', "
                 "'partner', 1, true, 0, false, '2026-01-01 00:00:00')",
+                "INSERT INTO partner_groups (id, name, description, is_default, created_at) "
+                "VALUES (1, 'VIP', 'Top partners', false, '2026-01-01 00:00:00')",
                 "INSERT INTO tracking_links (id, code, partner_id, offer_id, is_active, created_at) "
                 "VALUES (1, 'c1', 1, 1, true, '2026-01-01 00:00:00')",
                 "INSERT INTO clicks (id, token, link_id, partner_id, offer_id, created_at, is_bot, "
@@ -118,5 +124,52 @@ def test_upgrade_keeps_an_existing_database_with_data(tmp_path):
                 assert conn.execute(text("SELECT count(*) FROM commissions")).scalar() == 1
                 assert conn.execute(text("SELECT name FROM offers")).scalar() == "O"
                 assert conn.execute(text("SELECT name FROM program")).scalar() == "P"
+                groups = conn.execute(text("SELECT name, is_default FROM partner_groups")).all()
+                assert [tuple(g) for g in groups] == [("VIP", False)], "its groups, as they were"
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+def test_a_freshly_upgraded_database_approves_a_partner_over_the_api(tmp_path):
+    """A new install: `db upgrade`, an API key, and `POST /api/v1/partners` with
+    `status: approved` puts the partner into the default group."""
+    from flask_migrate import upgrade
+
+    with empty_database(tmp_path) as url:
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url,
+                         MAIL_OUTBOX_DIR=tmp_path / "outbox")
+        with app.app_context():
+            upgrade()
+            _key, plain = api_keys.create("CRM", actor=audit.Actor.system("test"), now=utcnow())
+            _db.session.commit()
+            response = app.test_client().post(
+                "/api/v1/partners", headers={"Authorization": f"Bearer {plain}"},
+                json={"email": "first@example.com", "name": "First Partner",
+                      "status": "approved"})
+            assert response.status_code == 201, response.json
+            assert response.json["status"] == "approved"
+            group = _db.session.get(PartnerGroup, response.json["group_id"])
+            assert (group.name, group.is_default) == ("Standard", True)
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+def test_the_test_database_starts_as_a_migrated_one(db, tmp_path):
+    """The suite's emptied database holds the same rows a freshly migrated one does."""
+    from flask_migrate import upgrade
+
+    def rows(session):
+        program = session.get(Program, PROGRAM_ID)
+        settings = {c.key: getattr(program, c.key) for c in Program.__table__.columns
+                    if c.key not in ("created_at", "updated_at")}
+        groups = [(g.name, g.description, g.is_default) for g in session.query(PartnerGroup)]
+        return settings, groups
+
+    expected = rows(db.session)
+    with empty_database(tmp_path) as url:
+        migrated = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+        with migrated.app_context():
+            upgrade()
+            assert rows(_db.session) == expected
             _db.session.remove()
             _db.engine.dispose()

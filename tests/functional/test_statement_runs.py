@@ -53,7 +53,8 @@ def statement_count(db) -> int:
 @pytest.mark.slow
 def test_killed_halfway_the_next_run_finishes_without_duplicates(app, db, tmp_path):
     partners = many_partners(db, 40)
-    env = {**os.environ, "APP_ENV": "testing", "PYTHONPATH": str(ROOT),
+    env = {**os.environ, "APP_ENV": "testing", "SECRET_KEY": app.config["SECRET_KEY"],
+           "PYTHONPATH": str(ROOT),
            "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "INSTANCE_DIR": app.instance_path}
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "statements", "generate",

@@ -41,11 +41,15 @@ def test_an_empty_message_shares_just_the_link(code):
     assert values == [LINK], url
 
 
-def test_the_referral_link_carries_the_partner_ref():
+def test_the_referral_link_carries_the_partner_ref(app, monkeypatch):
+    from partner_portal.services import referrals
+
     class P:
         ref = "ab12cd34"
 
-    assert sharing.referral_url(P(), "https://partners.example.com/") == LINK
+    monkeypatch.setitem(app.config, "BASE_URL", "https://partners.example.com")
+    with app.app_context():
+        assert referrals.recruitment_url(P()) == LINK
 
 
 @pytest.mark.parametrize("message, ok", [

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...extensions import db
 from ...models.base import utcnow
+from ...public_urls import public_url
 from ...services import announcements, audit
 from ...services.errors import DomainError, NotFound
 from ...services.paging import page_number, paginate
@@ -17,7 +18,7 @@ from .views import actor
 
 
 def _dashboard_url() -> str:
-    return url_for("partner.home", _external=True)
+    return public_url("partner.home")
 
 
 def _get(announcement_id: int):

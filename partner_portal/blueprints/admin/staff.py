@@ -8,6 +8,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...models.accounts import STAFF_ROLES
 from ...models.base import utcnow
+from ...public_urls import public_url
 from ...services import audit_log, staff
 from ...services.errors import DomainError, NotFound
 from ...services.paging import page_number, paginate
@@ -21,7 +22,7 @@ from .vetting_forms import InviteForm
 
 
 def _link_for(token: str) -> str:
-    return url_for("auth.reset_password", token=token, _external=True)
+    return public_url("auth.reset_password", token=token)
 
 
 def _invite_max_age() -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import jsonify
 from sqlalchemy import select
 
 from ...extensions import db
@@ -19,7 +19,7 @@ from .spec import current_json, current_query, operation
 
 def link_body(link: TrackingLink) -> dict:
     return {"id": link.id, "code": link.code,
-            "url": link_builder.link_url(link, current_app.config["BASE_URL"]),
+            "url": link_builder.link_url(link),
             "partner_id": link.partner_id, "offer_id": link.offer_id,
             "deep_link_url": link.deep_link_url, "sub1": link.sub1, "sub2": link.sub2,
             "sub3": link.sub3, "sub4": link.sub4, "sub5": link.sub5,

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from flask import current_app, jsonify
 
+from ... import public_urls
 from ...services.api_keys import SCOPES
 from . import bp
 from .spec import PROBLEM_MEDIA_TYPE, spec
@@ -15,7 +16,7 @@ from .spec import PROBLEM_MEDIA_TYPE, spec
 PDF = {"schema": {"type": "string", "contentMediaType": "application/pdf"}}
 
 
-def _finish(document: dict) -> dict:
+def _finish(document: dict, base_url: str) -> dict:
     """What spectree cannot say through models: problem responses are
     application/problem+json, the PDF route answers application/pdf, the server prefix."""
     doc = copy.deepcopy(document)
@@ -35,7 +36,7 @@ def _finish(document: dict) -> dict:
                 elif code == "200" and path in produces:
                     response["content"] = {produces[path]: PDF}
     doc["info"]["x-scopes"] = SCOPES
-    doc["servers"] = [{"url": current_app.config["BASE_URL"]}]
+    doc["servers"] = [{"url": base_url}]
     return doc
 
 
@@ -55,10 +56,10 @@ def _openapi_path(rule: str) -> str:
 
 @lru_cache(maxsize=1)
 def _document(base_url: str) -> dict:
-    return _finish(spec.spec)
+    return _finish(spec.spec, base_url)
 
 
 @bp.get("/openapi.json")
 def openapi():
     """Public: describes the API, holds no data."""
-    return jsonify(_document(current_app.config["BASE_URL"]))
+    return jsonify(_document(public_urls.base_url()))

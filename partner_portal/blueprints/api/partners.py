@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, url_for
+from flask import current_app, jsonify
 from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Partner
 from ...models.base import utcnow
+from ...public_urls import public_url
 from ...services import applications, ledger, vetting
 from ...services.errors import NotFound
 from ...services.program import get_program
@@ -53,7 +54,7 @@ def get_partner(partner_id: int):
 
 
 def _set_password_link(token: str) -> str:
-    return url_for("auth.reset_password", token=token, _external=True)
+    return public_url("auth.reset_password", token=token)
 
 
 @bp.post("/partners")

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...models import User
 from ...models.base import utcnow
+from ...public_urls import public_url
 from ...services import accounts, applications, notifications
 from ...services.errors import AuthenticationFailed, DomainError, Throttled
 from ...services.locking import begin_write_after_reads
@@ -117,7 +118,7 @@ def forgot_password():
             max_age = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
             token = accounts.create_reset_token(user, now=utcnow(), max_age_seconds=max_age)
             notifications.password_reset(
-                user, url_for("auth.reset_password", token=token, _external=True), max_age // 60
+                user, public_url("auth.reset_password", token=token), max_age // 60
             )
             db.session.commit()
         # The same answer whether or not the address has an account.

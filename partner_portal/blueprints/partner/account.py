@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...models.base import utcnow
+from ...public_urls import public_url
 from ...services import accounts, notifications, partner_account, preferences
 from ...services.errors import DomainError, NotFound, Throttled
 from ...services.locking import begin_write_after_reads
@@ -91,7 +92,7 @@ def account_email():
             new_email = partner_account.pending_email(user, utcnow())
             notifications.email_change_confirm(
                 user, new_email,
-                url_for("partner.account_email_confirm", token=token, _external=True),
+                public_url("partner.account_email_confirm", token=token),
                 max(1, max_age // 3600))
             db.session.commit()
             flash(f"We sent a link to {new_email}. Open it to finish the change; until then "

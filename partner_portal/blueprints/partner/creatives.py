@@ -3,10 +3,11 @@ snippet with their own tracking link inside."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template, request, send_file, url_for
+from flask import abort, current_app, g, render_template, request, send_file
 
 from ...extensions import db
 from ...models.base import utcnow
+from ...public_urls import public_url
 from ...services import creatives, getting_started, link_builder
 from ...services.creative_files import stored_path
 from ...services.errors import NotFound
@@ -40,7 +41,7 @@ def _note_taken() -> None:
 def _image_url(creative) -> str | None:
     if creative.kind != "banner":
         return None
-    return f"{current_app.config['BASE_URL']}{url_for('public.creative_file', file_name=creative.file_name)}"
+    return public_url("public.creative_file", file_name=creative.file_name)
 
 
 def _prepared(creative, link=None) -> dict:
@@ -48,7 +49,7 @@ def _prepared(creative, link=None) -> dict:
     link = link or link_builder.default_link(g.partner, creative.offer_id)
     if link is None:
         return {"creative": creative, "link": None, "snippet": None}
-    url = link_builder.link_url(link, current_app.config["BASE_URL"])
+    url = link_builder.link_url(link)
     return {"creative": creative, "link": link,
             "snippet": creatives.snippet(creative, url, _image_url(creative))}
 
@@ -75,8 +76,7 @@ def creative_detail(creative_id: int):
         if chosen is None:
             abort(404)
     _note_taken()
-    return render_template("partner/creative.html", links=options,
-                           base_url=current_app.config["BASE_URL"], **_prepared(creative, chosen))
+    return render_template("partner/creative.html", links=options, **_prepared(creative, chosen))
 
 
 def _send(creative_id: int, as_attachment: bool):

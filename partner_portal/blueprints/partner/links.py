@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from ...extensions import db
 from ...models.base import utcnow
@@ -84,7 +84,7 @@ def links_page():
     return render_template("partner/links.html", form=form, page=page, figures=figures,
                            args=args, offers=offers,
                            hosts={o.id: sorted(allowed_hosts(o)) for o in offers},
-                           stats_days=STATS_DAYS, base_url=current_app.config["BASE_URL"]), status
+                           stats_days=STATS_DAYS), status
 
 
 @bp.route("/links.csv")
@@ -92,13 +92,12 @@ def links_csv():
     args = _list_args()
     links = list(db.session.scalars(_statement(args)))
     figures = link_builder.figures_for(g.partner, [lk.id for lk in links], _since())
-    base = current_app.config["BASE_URL"]
     header = ["Link", "Offer", "Deep link", "Sub-ID 1", "Sub-ID 2", "Sub-ID 3", "Sub-ID 4",
               "Sub-ID 5", "Active", "Created", f"Clicks ({STATS_DAYS} days)",
               f"Conversions ({STATS_DAYS} days)", f"Earnings ({STATS_DAYS} days)", "Currency"]
     zone = program_zone()
     return csv_response("links.csv", header, (
-        [link_builder.link_url(lk, base), lk.offer.name, lk.deep_link_url or "",
+        [link_builder.link_url(lk), lk.offer.name, lk.deep_link_url or "",
          *[getattr(lk, k) or "" for k in link_builder.SUB_KEYS], "yes" if lk.is_active else "no",
          lk.created_at.astimezone(zone).strftime("%Y-%m-%d"), figures[lk.id].clicks,
          figures[lk.id].conversions, figures[lk.id].commission, lk.offer.currency]
@@ -110,7 +109,7 @@ def link_detail(link_id: int):
     link = _own_link(link_id)
     figures = link_builder.figures_for(g.partner, [link.id], _since())[link.id]
     return render_template("partner/link.html", link=link, figures=figures,
-                           url=link_builder.link_url(link, current_app.config["BASE_URL"]),
+                           url=link_builder.link_url(link),
                            stats_days=STATS_DAYS)
 
 
@@ -119,7 +118,7 @@ def link_qr(link_id: int, kind: str):
     if kind not in link_builder.QR_KINDS:
         abort(404)
     link = _own_link(link_id)
-    image = link_builder.qr_code(link_builder.link_url(link, current_app.config["BASE_URL"]), kind)
+    image = link_builder.qr_code(link_builder.link_url(link), kind)
     response = Response(image, mimetype=link_builder.QR_KINDS[kind])
     if request.args.get("download"):
         response.headers["Content-Disposition"] = f'attachment; filename="link-{link.code}.{kind}"'

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template, request
+from flask import abort, g, render_template, request
 
 from ...extensions import db
-from ...services import coupons, link_builder, sharing
+from ...services import coupons, link_builder, referrals, sharing
 from ...services.errors import ValidationError
 from ...services.program import get_program
 from . import bp
@@ -14,7 +14,7 @@ from .forms import ShareForm
 
 @bp.route("/share")
 def share_page():
-    partner, base, program = g.partner, current_app.config["BASE_URL"], get_program()
+    partner, program = g.partner, get_program()
     links = list(db.session.scalars(link_builder.links_statement(partner, active=True).limit(200)))
     form = ShareForm(request.args)
     form.what.choices = [("referral", "My referral link (invite new partners)")] + [
@@ -22,14 +22,14 @@ def share_page():
         for lk in links]
     what = request.args.get("what") or "referral"
     if what == "referral":
-        url = sharing.referral_url(partner, base)
+        url = referrals.recruitment_url(partner)
         subject = f"Join me in the {program.name} partner program"
         default = sharing.default_message(program.name, recruiting=True)
     else:
         link = next((lk for lk in links if f"link-{lk.id}" == what), None)
         if link is None:
             abort(404)
-        url = link_builder.link_url(link, base)
+        url = link_builder.link_url(link)
         subject = link.offer.name
         default = sharing.default_message(program.name, recruiting=False,
                                           offer_name=link.offer.name)

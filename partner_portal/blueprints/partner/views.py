@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
@@ -118,7 +118,7 @@ def offers():
     return render_template("partner/offers.html", partner=partner,
                            terms=partner_offers.terms_for(partner, utcnow()),
                            coupons=[c for c in coupons.for_partner(partner.id) if c.is_active],
-                           recruit_url=referrals.recruitment_url(partner, current_app.config["BASE_URL"]),
+                           recruit_url=referrals.recruitment_url(partner),
                            recruits=len(referrals.recruits(partner)), confirm=ConfirmForm())
 
 

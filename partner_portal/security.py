@@ -91,6 +91,13 @@ class PortalRequest(Request):
 
     _trusted_hosts: list[str] | None = None
 
+    def __init__(self, environ, *args, **kwargs) -> None:
+        # Host names are case-insensitive; Werkzeug's trusted-host check compares exactly.
+        host = environ.get("HTTP_HOST")
+        if host and not host.islower():
+            environ["HTTP_HOST"] = host.lower()
+        super().__init__(environ, *args, **kwargs)
+
     @cached_property
     def stream(self):
         limit = self.max_content_length

@@ -48,7 +48,7 @@ def test_a_foreign_host_is_refused_with_400(production, host):
         assert response.headers["X-Frame-Options"] == "DENY"  # still every security header
 
 
-@pytest.mark.parametrize("host", [PUBLIC, f"{PUBLIC}:443"])
+@pytest.mark.parametrize("host", [PUBLIC, f"{PUBLIC}:443", "Partners.Example.COM"])
 def test_the_portals_own_host_is_served(production, host):
     client = production(BASE_URL=f"https://{PUBLIC}").test_client()
     assert client.get("/login", headers={"Host": host}).status_code == 200

@@ -152,12 +152,17 @@ def scheduler_run() -> None:
     """Run the scheduler in this process until stopped (run it as its own service)."""
     from flask import current_app
 
-    from .jobs import scheduler
+    from .jobs import runner, scheduler
     from .services.program import program_zone
 
     zone = program_zone()
     db.session.remove()
-    sched = scheduler.build(current_app._get_current_object(), zone)
+    app = current_app._get_current_object()
+    abandoned = runner.end_abandoned_runs(app)
+    if abandoned:
+        click.echo(f"{abandoned} run{'s' if abandoned != 1 else ''} left running by a stopped "
+                   "process marked failed (abandoned).")
+    sched = scheduler.build(app, zone)
     click.echo(f"Scheduler started ({len(sched.get_jobs())} jobs, time zone {zone.key}).")
     for job in sched.get_jobs():
         click.echo(f"  {job.id:<22} {job.trigger}")

@@ -104,6 +104,8 @@ def _sqlite_state(session: Session) -> str | None:
 
 @event.listens_for(Session, "after_begin")
 def _record_begin(session: Session, transaction: SessionTransaction, connection) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint: the root transaction's record stands
     mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
     session.info[_BEGUN] = (transaction, mode)
 

@@ -1,4 +1,5 @@
-"""Each request is one kind of unit of work, decided once, before its first query.
+"""Each request is one kind of unit of work, decided once, before its first query
+(``register``: the last of the app's request hooks, before the blueprints' guards).
 
 - A request that may write (any method but GET, HEAD and OPTIONS, or a view marked
   ``@writes``) is a write session from its first query (``locking.write_session``): on
@@ -63,8 +64,10 @@ def _end_unit_of_work(exc: BaseException | None = None) -> None:
 
 
 def register(app: Flask) -> None:
-    """Run first among the request hooks, before anything reads the database; end the
-    unit with the request (the app context's end removes the session too; this matters
-    where a session outlives a request, as in some tests)."""
-    app.before_request_funcs.setdefault(None, []).insert(0, _begin_unit_of_work)
+    """Begin the unit after the app's own request checks (foreign host, CSRF, NUL bytes:
+    none reads the database, and a refused request never takes the lock) and before the
+    blueprints' guards, which load the user. End it with the request (the app context's
+    end removes the session too; this matters where a session outlives a request, as in
+    some tests)."""
+    app.before_request(_begin_unit_of_work)
     app.teardown_request(_end_unit_of_work)

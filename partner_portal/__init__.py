@@ -24,6 +24,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_security(app)
     register_blueprints(app)
     register_errors(app)
+    register_units_of_work(app)
     register_template_helpers(app)
     register_cli(app)
     register_click_path(app)
@@ -102,6 +103,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errors(app: Flask) -> None:
     from .blueprints.errors import register
+
+    register(app)
+
+
+def register_units_of_work(app: Flask) -> None:
+    from .blueprints.units import register
 
     register(app)
 

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from .extensions import db
 from .models.accounts import STAFF_ROLES
 from .models.base import utcnow
+from .services.locking import begin_write, begin_write_after_reads
 
 users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -38,6 +39,7 @@ def create_admin(email: str, role: str, name: str, password_stdin: bool) -> None
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    begin_write_after_reads()  # the duplicate check and the insert in one write transaction
     try:
         user = accounts.create_staff(email, role=role, name=name, password=password,
                                      actor=audit.Actor.system("cli"), now=utcnow())
@@ -54,7 +56,6 @@ def create_admin(email: str, role: str, name: str, password_stdin: bool) -> None
 def demo_seed(days: int, quiet: bool) -> None:
     """Fill the database with a believable demo program (safe to run again)."""
     from .services import demo
-    from .services.locking import begin_write
 
     try:
         demo.refuse_production()  # before anything is read or written
@@ -93,7 +94,6 @@ def clicks_ingest(follow: bool) -> None:
 def rollups_rebuild(since) -> None:
     """Recompute the daily rollups from the raw clicks, conversions and commissions."""
     from .services import rollups
-    from .services.locking import begin_write
 
     begin_write()
     rows = rollups.rebuild(since=since.date() if since else None)
@@ -110,6 +110,7 @@ def api_keys_create(name: str, scopes: tuple[str, ...]) -> None:
     from .services import api_keys, audit
     from .services.errors import DomainError
 
+    begin_write_after_reads()
     try:
         key, plain = api_keys.create(name, actor=audit.Actor.system("cli"), now=utcnow(),
                                      scopes=list(scopes))
@@ -139,6 +140,7 @@ def api_keys_revoke(key_id: int) -> None:
     from .services import api_keys, audit
     from .services.errors import DomainError
 
+    begin_write_after_reads()  # read the key and revoke it in one write transaction
     try:
         key = api_keys.revoke(key_id, actor=audit.Actor.system("cli"), now=utcnow())
     except DomainError as exc:
@@ -152,12 +154,17 @@ def scheduler_run() -> None:
     """Run the scheduler in this process until stopped (run it as its own service)."""
     from flask import current_app
 
-    from .jobs import scheduler
+    from .jobs import runner, scheduler
     from .services.program import program_zone
 
     zone = program_zone()
     db.session.remove()
-    sched = scheduler.build(current_app._get_current_object(), zone)
+    app = current_app._get_current_object()
+    abandoned = runner.end_abandoned_runs(app)
+    if abandoned:
+        click.echo(f"{abandoned} run{'s' if abandoned != 1 else ''} left running by a stopped "
+                   "process marked failed (abandoned).")
+    sched = scheduler.build(app, zone)
     click.echo(f"Scheduler started ({len(sched.get_jobs())} jobs, time zone {zone.key}).")
     for job in sched.get_jobs():
         click.echo(f"  {job.id:<22} {job.trigger}")
@@ -234,7 +241,6 @@ def payouts_create_batch(cutoff, currency: str | None) -> None:
 def commissions_approve_due() -> None:
     """Approve pending commissions whose hold period is over (safe to run again)."""
     from .services import commissions
-    from .services.locking import begin_write
 
     begin_write()
     done = commissions.approve_due(utcnow())
@@ -246,7 +252,6 @@ def commissions_approve_due() -> None:
 def caps_alerts() -> None:
     """Email managers about caps at 80 % or 100 % not yet alerted (safe to run again)."""
     from .services import cap_alerts
-    from .services.locking import begin_write
 
     begin_write()
     sent = cap_alerts.scan(utcnow())

@@ -16,7 +16,9 @@ import fcntl
 import os
 import sqlite3
 import time
+import weakref
 
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 
@@ -75,6 +77,33 @@ class QueuedWriteConnection(sqlite3.Connection):
             if self._queue_fd is not None:
                 os.close(self._queue_fd)
                 self._queue_fd = None
+
+
+# ``Session.info`` key: every transaction this session begins is a write transaction.
+WRITE_SESSION = "pp_write_session"
+_write_engines: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
+
+
+def write_engine(engine: Engine) -> Engine:
+    """``engine`` whose transactions begin as ``BEGIN IMMEDIATE`` (one per engine, so a
+    session's transaction always finds its connection under the same key)."""
+    found = _write_engines.get(engine)
+    if found is None:
+        found = _write_engines[engine] = engine.execution_options(sqlite_begin="IMMEDIATE")
+    return found
+
+
+class Session(FlaskSession):
+    """The app's session. Once ``info[WRITE_SESSION]`` is set (``locking.write_session``),
+    each transaction it begins on SQLite is ``BEGIN IMMEDIATE``, including the ones after a
+    commit, so a unit of work that writes never runs in a plain (deferred) transaction."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if (self.info.get(WRITE_SESSION) and isinstance(engine, Engine)
+                and engine.dialect.name == "sqlite"):
+            return write_engine(engine)
+        return engine
 
 
 def database_file(url: str | URL) -> str | None:

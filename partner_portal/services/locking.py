@@ -9,12 +9,40 @@ front (other writers wait, ``busy_timeout`` is 30 s). On PostgreSQL, use row loc
 
 from __future__ import annotations
 
+import logging
 import zlib
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session, SessionTransaction
 
+from ..db_sqlite import WRITE_SESSION
 from ..extensions import db
+
+log = logging.getLogger(__name__)
+# Session.info: (root transaction, "IMMEDIATE" or "DEFERRED") of the transaction that has
+# a connection, recorded by the session's ``after_begin`` event.
+_BEGUN = "pp_begun"
+# Session.info: the kind of unit of work a request runs ("write", "read" or "reads_first").
+UNIT = "pp_unit"
+
+
+def write_session(session: Session | None = None) -> None:
+    """Make the session's unit of work a write from here on: this transaction and every
+    one it begins after a commit take the write lock first (SQLite: ``BEGIN IMMEDIATE``;
+    elsewhere nothing changes). Call it before the first query; a transaction that has
+    only read so far is ended first, as ``begin_write_after_reads`` does. ``end_write_session``
+    ends it."""
+    session = session or db.session()
+    session.info[WRITE_SESSION] = True
+    begin_write_after_reads(session)
+
+
+def end_write_session(session: Session | None = None) -> None:
+    """End the write session: roll back what was not committed (releasing the write lock)
+    and begin plain transactions again."""
+    session = session or db.session()
+    if session.info.pop(WRITE_SESSION, None):
+        session.rollback()
 
 
 def begin_write(session: Session | None = None) -> None:
@@ -22,13 +50,14 @@ def begin_write(session: Session | None = None) -> None:
 
     Call it before the first query of the unit of work (a view or job calls it, then the
     service reads and writes, then the view commits). On SQLite this emits
-    ``BEGIN IMMEDIATE``; elsewhere it is a no-op.
+    ``BEGIN IMMEDIATE``; elsewhere it is a no-op. Already in a write transaction, nothing
+    happens.
     """
     session = session or db.session()
-    if session.get_bind().dialect.name != "sqlite":
+    state = _sqlite_state(session)
+    if state in (None, "write"):
         return
-    transaction = session.get_transaction()
-    if transaction is not None and transaction._connections:  # already talked to the database
+    if state == "read":
         raise RuntimeError("begin_write() must be called before the transaction's first query")
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
@@ -62,16 +91,50 @@ def begin_write_after_reads(session: Session | None = None) -> None:
 
 
 def _sqlite_state(session: Session) -> str | None:
-    """None off SQLite; else "fresh" (nothing read yet), "write" (BEGIN IMMEDIATE) or
-    "read" (a plain transaction that has already read)."""
+    """None off SQLite; else "fresh" (no transaction on a connection yet), "write"
+    (BEGIN IMMEDIATE) or "read" (a plain transaction that has already read)."""
     if session.get_bind().dialect.name != "sqlite":
         return None
     transaction = session.get_transaction()
-    if transaction is None or not transaction._connections:
+    begun = session.info.get(_BEGUN)
+    if transaction is None or begun is None or begun[0] is not transaction:
         return "fresh"
-    if session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE":
-        return "write"
-    return "read"
+    return "write" if begun[1] == "IMMEDIATE" else "read"
+
+
+@event.listens_for(Session, "after_begin")
+def _record_begin(session: Session, transaction: SessionTransaction, connection) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint: the root transaction's record stands
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    session.info[_BEGUN] = (transaction, mode)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_begin(session: Session, transaction: SessionTransaction) -> None:
+    begun = session.info.get(_BEGUN)
+    if begun is not None and begun[0] is transaction:
+        del session.info[_BEGUN]
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_in_reads(session: Session, flush_context, instances) -> None:
+    """A request that only reads (GET) must not write: on SQLite its plain transaction
+    fails with "database is locked" once another writer has committed since its first
+    read. Such a view is marked ``@writes`` (blueprints/units.py). Loud in tests, a
+    warning elsewhere."""
+    if session.info.get(UNIT) != "read" or _sqlite_state(session) != "read":
+        return
+    if not (session.new or session.dirty or session.deleted):
+        return
+    from flask import current_app, has_request_context, request
+
+    where = request.endpoint if has_request_context() else "?"
+    message = (f"{where} writes in a read-only request: mark the view @writes so it begins "
+               "with the write lock")
+    if current_app.config.get("TESTING"):
+        raise RuntimeError(message)
+    log.warning(message)
 
 
 def advisory_lock(key: str, session: Session | None = None) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from partner_portal.jobs import registry, runner, scheduler
 from partner_portal.jobs.registry import JobSpec
@@ -107,3 +107,65 @@ def test_cli_lists_jobs_and_runs_one(app, db):
 def test_every_frequent_job_runs_clean_on_an_empty_program(app, db, job_id):
     record = runner.run(app, registry.get(job_id))
     assert record.status == "succeeded", record.error
+
+
+def test_a_failed_run_ends_its_row_and_logs_one_line_scripts_dev_reports(app, db, caplog):
+    """The run row ends (failed, error, finished_at) and the log has the line scripts/dev
+    turns into a one-line warning (its pattern: ``job <id> failed``)."""
+    import re
+    from pathlib import Path
+
+    job = JobSpec("boom", "tests.functional.test_scheduler:_explode", "fails", "interval", {"seconds": 1})
+    with caplog.at_level("ERROR", logger="partner_portal.jobs.runner"):
+        runner.run(app, job)
+    row = db.session.scalars(select(JobRun).where(JobRun.job_id == "boom")).one()
+    assert (row.status, row.finished_at is not None) == ("failed", True)
+    assert "RuntimeError: kaboom" in row.error
+    pattern = re.search(r"grep --line-buffered -oE '([^']+)'",
+                        (Path(app.root_path).parent / "scripts" / "dev").read_text()).group(1)
+    lines = [m for r in caplog.records if (m := re.search(pattern, r.getMessage()))]
+    assert [m.group(0) for m in lines] == ["job boom failed: RuntimeError: kaboom"]
+
+
+def test_rows_left_running_by_a_stopped_process_end_as_abandoned(app, db):
+    """A run row still "running" while nobody holds the job's lock was left by a process
+    that died: the next run of that job, and the scheduler's start, end it as failed."""
+    from partner_portal.models.base import utcnow
+
+    db.session.add_all([JobRun(job_id="rollup-upkeep", status="running", started_at=utcnow()),
+                        JobRun(job_id="standings", status="running", started_at=utcnow())])
+    db.session.commit()
+    runner.run(app, registry.get("rollup-upkeep"))
+    rows = {(r.job_id, r.status, r.error is not None and "Abandoned" in r.error)
+            for r in db.session.scalars(select(JobRun))}
+    assert rows == {("rollup-upkeep", "failed", True), ("rollup-upkeep", "succeeded", False),
+                    ("standings", "running", False)}
+    db.session.commit()  # the test's own read ends: it sees the runner's commits
+    assert runner.end_abandoned_runs(app) == 1
+    db.session.commit()
+    assert db.session.scalar(select(JobRun.status).where(JobRun.job_id == "standings")) == "failed"
+    assert db.session.scalar(select(func.count()).where(JobRun.status == "running")) == 0
+
+
+def test_a_failed_last_run_is_shown_on_the_jobs_page_and_the_overview(client, login_as, app, db):
+    """Badge and error on the Scheduled jobs page; a banner linking to it on the overview,
+    gone once the job has run clean again."""
+    import partner_portal.jobs.tasks as tasks
+
+    login_as("analyst")
+    assert 'id="failing-jobs"' not in client.get("/admin/").get_data(as_text=True)
+    real = tasks.rollup_upkeep
+    tasks.rollup_upkeep = _explode
+    try:
+        runner.run(app, registry.get("rollup-upkeep"))
+    finally:
+        tasks.rollup_upkeep = real
+    home = client.get("/admin/").get_data(as_text=True)
+    banner = home[home.index('id="failing-jobs"'):].split("</div>")[0]
+    assert "rollup-upkeep" in banner and 'href="/admin/jobs"' in banner
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    row = page[page.index('<tr id="job-rollup-upkeep"'):].split("</tr>")[0]
+    assert '<span class="badge failed">Failed</span>' in row and "RuntimeError: kaboom" in row
+    assert 'href="#job-rollup-upkeep"' in page
+    runner.run(app, registry.get("rollup-upkeep"))
+    assert 'id="failing-jobs"' not in client.get("/admin/").get_data(as_text=True)

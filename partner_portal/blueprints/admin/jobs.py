@@ -10,17 +10,17 @@ from ...jobs.registry import JOBS
 from ...jobs.scheduler import next_run_times
 from ...models import JobRun
 from ...models.base import utcnow
+from ...services import job_runs
 from ...services.program import program_zone
 from . import bp
 
 
 @bp.route("/jobs")
 def jobs_page():
-    latest_ids = select(func.max(JobRun.id)).group_by(JobRun.job_id)
-    last = {r.job_id: r for r in db.session.scalars(select(JobRun).where(JobRun.id.in_(latest_ids)))}
+    last = job_runs.last_runs()
     failures = {job_id: n for job_id, n in db.session.execute(
         select(JobRun.job_id, func.count()).where(JobRun.status == "failed").group_by(JobRun.job_id))}
     recent = db.session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(30)).all()
     upcoming = next_run_times(program_zone(), utcnow())
     return render_template("admin/jobs.html", jobs=JOBS, last=last, failures=failures,
-                           upcoming=upcoming, recent=recent)
+                           failing=job_runs.failing(last), upcoming=upcoming, recent=recent)

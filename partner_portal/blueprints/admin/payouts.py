@@ -13,6 +13,7 @@ from ...services.locking import begin_write
 from ...services.permissions import PAY
 from ...services.program import get_program, program_zone
 from ..forms import ConfirmForm, apply_error
+from ..units import writes
 from . import bp, requires
 from .payout_forms import BatchSentForm, CreateBatchForm, ReasonForm, ReferenceForm
 from .views import actor
@@ -115,6 +116,7 @@ def payout_batch_sent(batch_id: int):
 
 @bp.route("/payouts/batches/<int:batch_id>/export/<name>")
 @requires(PAY)
+@writes  # the export is audited
 def payout_batch_export(batch_id: int, name: str):
     batch = _batch_or_404(batch_id)
     if name not in payout_exports.EXPORTERS:

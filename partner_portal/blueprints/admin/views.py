@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...models.base import utcnow
-from ...services import accounts, audit, dashboard
+from ...services import accounts, audit, dashboard, job_runs
 from ...services.permissions import STAFF, VIEW
 from ...services.program import get_program
 from ..account import (
@@ -29,7 +29,7 @@ def actor() -> audit.Actor:
 @bp.route("/")
 def home():
     overview = dashboard.admin_overview(utcnow())
-    return render_template("admin/home.html", o=overview)
+    return render_template("admin/home.html", o=overview, failing_jobs=job_runs.failing())
 
 
 TFA_PREFIX = "tfa"  # the account page's two forms keep their field names and ids apart

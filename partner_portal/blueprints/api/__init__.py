@@ -16,6 +16,7 @@ from ...extensions import csrf, db, limiter
 from ...models.base import utcnow
 from ...services import api_keys
 from ...services.locking import begin_write
+from ..units import unit_for
 from .problems import problem
 
 bp = Blueprint("api", __name__)
@@ -37,23 +38,16 @@ def _required_scope() -> str | None:
     return getattr(view, "required_scope", None)
 
 
-# Views that read (key, input) before they begin their write transaction themselves
-# (``locking.begin_write_after_reads``) and then record the key's use.
-READS_FIRST = {"api.create_conversion"}
-
-
 @bp.before_request
 def authenticate():
     if request.endpoint == "api.openapi":
         return None  # the description is public: it holds no data
-    reading = request.method in ("GET", "HEAD", "OPTIONS")
-    reads_first = request.endpoint in READS_FIRST
-    if not reading and not reads_first:
-        # A request that writes is one write transaction from its first query (SQLite:
-        # BEGIN IMMEDIATE; the key lookup below is that first query).
-        begin_write()
+    # A request that writes already is a write session (blueprints/units.py); a
+    # ``@reads_first`` view records the key's use itself, once it has taken the lock.
+    unit = unit_for(request.endpoint, request.method)
+    reading = unit == "read"
     now = utcnow()
-    key = api_keys.authenticate(bearer_token(), now=now, touch=not reading and not reads_first)
+    key = api_keys.authenticate(bearer_token(), now=now, touch=unit == "write")
     if key is None:
         response = problem(401, "Unauthorized",
                            "Send a valid API key as 'Authorization: Bearer <key>'.")

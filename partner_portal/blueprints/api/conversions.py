@@ -13,6 +13,7 @@ from ...services.audit import Actor
 from ...services.errors import NotFound, ValidationError
 from ...services.locking import begin_write_after_reads
 from ...services.money import round_money
+from ..units import reads_first
 from . import bp
 from .paging import listing, where_given
 from .problems import problem
@@ -80,6 +81,7 @@ def record(data: dict):
 
 
 @bp.post("/conversions")
+@reads_first
 @operation("conversions:write", tags=("conversions",), json=ConversionCreate,
            ok={"HTTP_201": ConversionOut, "HTTP_200": ConversionOut, "HTTP_422": ValidationProblem},
            conflict=True, ingest=True, validate=False)

@@ -11,10 +11,10 @@ from flask import g, request
 from ...extensions import db
 from ...models.base import utcnow
 from ...services import api_keys
-from ...services.locking import begin_write
 from ...services.errors import DomainError
 from ..api.conversions import record
 from ..api.problems import from_domain_error, problem
+from ..units import writes
 from . import bp
 
 FIELDS = ("click_id", "order_id", "amount", "currency", "offer_id", "coupon_code", "partner_ref",
@@ -22,8 +22,8 @@ FIELDS = ("click_id", "order_id", "amount", "currency", "offer_id", "coupon_code
 
 
 @bp.route("/postback")
+@writes  # one write transaction from the key lookup on
 def postback():
-    begin_write()  # one write transaction from the key lookup on
     key = api_keys.authenticate(request.args.get("token"), now=utcnow())
     if key is None:
         db.session.rollback()

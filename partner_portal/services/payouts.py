@@ -17,6 +17,7 @@ from ..models import Payout, PayoutBatch, PayoutItem
 from . import audit, notifications, webhooks
 from .errors import NotFound, PermissionDenied, ValidationError
 from .lifecycle import COMMISSION, PAYOUT, PAYOUT_BATCH
+from .locking import for_update as locked
 from .program import get_program
 
 SETTLED = ("paid", "failed", "canceled")
@@ -25,7 +26,7 @@ PAYOUT_FIELDS = ("status", "excluded", "reference", "failure_reason")
 
 def get_batch(batch_id: int, *, for_update: bool = False) -> PayoutBatch:
     query = select(PayoutBatch).where(PayoutBatch.id == batch_id)
-    batch = db.session.scalar(query.with_for_update() if for_update else query)
+    batch = db.session.scalar(locked(query) if for_update else query)
     if batch is None:
         raise NotFound("No such payout batch.")
     return batch
@@ -33,7 +34,7 @@ def get_batch(batch_id: int, *, for_update: bool = False) -> PayoutBatch:
 
 def get_payout(payout_id: int, *, for_update: bool = False) -> Payout:
     query = select(Payout).where(Payout.id == payout_id)
-    payout = db.session.scalar(query.with_for_update() if for_update else query)
+    payout = db.session.scalar(locked(query) if for_update else query)
     if payout is None:
         raise NotFound("No such payout.")
     return payout

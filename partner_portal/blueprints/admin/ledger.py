@@ -12,6 +12,7 @@ from ...models import Partner
 from ...models.base import utcnow
 from ...services import adjustments, ledger, payout_details, payout_settings, payouts, ranges
 from ...services.errors import DomainError
+from ...services.locking import begin_write_after_reads
 from ...services.permissions import PAY
 from ...services.program import get_program, program_zone
 from ...services.money import round_money
@@ -81,6 +82,7 @@ def partner_adjust(partner_id: int):
     partner = _partner_or_404(partner_id)
     form = AdjustmentForm()
     if form.validate_on_submit():
+        begin_write_after_reads()
         try:
             adjustments.adjust(partner.id, form.amount.data, form.reason.data, actor=actor(),
                                now=utcnow())

@@ -15,6 +15,7 @@ from .. import audit
 from ..commissions import apply_action
 from ..errors import NotFound, ValidationError
 from ..lifecycle import COMMISSION
+from ..locking import for_update
 from ..offer_terms import offer_terms
 from ..settings_cache import cached
 from .rules import REGISTRY, FraudContext
@@ -174,7 +175,7 @@ def _commissions(conversion: Conversion, *, lock: bool = False) -> list[Commissi
     them)."""
     stmt = (select(Commission).where(Commission.conversion_id == conversion.id,
                                      Commission.kind != "adjustment").order_by(Commission.id))
-    return list(db.session.scalars(stmt.with_for_update() if lock else stmt))
+    return list(db.session.scalars(for_update(stmt) if lock else stmt))
 
 
 def resolve(case_id: int, decision: str, *, note: str, actor: audit.Actor, now: datetime) -> list[FraudCase]:

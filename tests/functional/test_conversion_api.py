@@ -171,3 +171,21 @@ def test_conversions_and_refunds_keep_the_rollups_equal_to_a_rebuild(client, db,
     rollups.rebuild()
     db.session.commit()
     assert snapshot() == live
+
+
+def test_a_pending_sale_refunded_in_two_halves_leaves_no_commission_in_the_reports(client, db, setup):
+    from partner_portal.services import rollups
+
+    post(client, setup, {"order_id": "HALF-1", "amount": "100.00", "currency": "USD",
+                         "click_id": click_id(setup)})
+    for _ in range(2):
+        answer = client.post("/api/v1/conversions/HALF-1/refund", json={"amount": "50.00"},
+                             headers=setup["auth"])
+        assert answer.status_code == 200, answer.json
+    stats = client.get("/api/v1/stats?group_by=partner", headers=setup["auth"]).json["data"]
+    assert [(s["conversions"], s["revenue"], s["commission"]) for s in stats] == [(1, "0.00", "0.00")]
+    db.session.rollback()
+    rollups.rebuild()
+    db.session.commit()
+    again = client.get("/api/v1/stats?group_by=partner", headers=setup["auth"]).json["data"]
+    assert again == stats

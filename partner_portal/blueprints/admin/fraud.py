@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import BooleanField, DecimalField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, Optional
 
 from ...extensions import db
 from ...models import FraudCase
@@ -30,7 +30,8 @@ class ResolveForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     enabled = BooleanField("On")
-    threshold = DecimalField("Threshold", validators=[Optional(), NumberRange(min=0)])
+    # Parsed by the money grammar in the use case (a DecimalField takes "1_000" and "1e3").
+    threshold = StringField("Threshold", validators=[Optional()])
     action = SelectField("Action", choices=[SelectChoice("flag", "Flag for review"),
                                             SelectChoice("hold", "Hold the commission"),
                                             SelectChoice("reject", "Reject the commission")])

@@ -16,7 +16,7 @@ from ...services.errors import DomainError
 from ...services.fraud import screening
 from ...services.fraud.rules import REGISTRY
 from ...services.permissions import MANAGE
-from ..csvutil import csv_response
+from ..csvutil import batched, csv_response
 from ..forms import apply_error
 from . import bp, requires
 from .views import actor
@@ -54,7 +54,7 @@ def fraud_queue():
     query = _cases_query(status if status != "all" else "", rule)
     if request.args.get("format") == "csv":
         rows = ([c.id, c.created_at.isoformat(), c.partner.name, c.conversion.order_id, c.rule,
-                 c.action, c.status, c.summary] for c in db.session.scalars(query))
+                 c.action, c.status, c.summary] for c in batched(query))
         return csv_response("fraud-cases.csv", ["case", "opened_utc", "partner", "order_id",
                                                 "rule", "action", "status", "summary"], rows)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))

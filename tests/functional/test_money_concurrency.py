@@ -258,3 +258,26 @@ def test_20_parallel_approvals_and_payments_change_each_state_once(db, live_serv
     [item] = payout.items
     assert item.commission.status == "paid"
     assert ledger.balance(payout.partner_id, currency="USD") == D("0.00")
+
+
+def test_20_payouts_of_one_batch_paid_at_once_complete_the_batch(db, live_server):
+    from partner_portal.services import payouts
+
+    batch = _draft_batch(db, partners=N)
+    actor = audit.Actor.system("test")
+    begin_write()
+    payouts.approve_batch(batch.id, actor=actor, now=utcnow())
+    payouts.mark_batch_sent(batch.id, None, "T-2", actor=actor, now=utcnow())
+    db.session.commit()
+    ids = db.session.scalars(select(Payout.id).order_by(Payout.id)).all()
+    assert len(ids) == N
+    sessions = signed_in(live_server)
+    results = fire(N, lambda i: sessions[i].post(f"{live_server.url}/admin/payouts/{ids[i]}/paid",
+                                                 data={"reference": f"T-2-{i}"},
+                                                 allow_redirects=False, timeout=60))
+    assert statuses(results) == [302] * N
+    db.session.expire_all()
+    assert {p.status for p in db.session.scalars(select(Payout))} == {"paid"}
+    assert db.session.get(PayoutBatch, batch.id).status == "completed"
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "payout.mark_paid")) == N

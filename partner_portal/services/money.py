@@ -46,13 +46,12 @@ def parse_decimal(value, field: str, *, places: int, allow_negative: bool = Fals
     if isinstance(value, Decimal):
         value = _decimal_text(value)
     elif isinstance(value, int) and not isinstance(value, bool):
-        value = str(value) if abs(value) < 10**MAX_INTEGER_DIGITS else "9" * (MAX_INTEGER_DIGITS + 1)
+        value = str(value)
     elif isinstance(value, float):
         value = repr(value)  # a float only reaches here from Python code, never from JSON
     if not isinstance(value, str):
         raise ValidationError(f"Enter {what} {example}.", field=field)
-    text = value.strip(" \t")
-    match = _NUMBER.fullmatch(text) if len(text) <= 64 else None
+    match = _NUMBER.fullmatch(value.strip(" \t"))
     if match is None:
         raise ValidationError(f"Enter {what} {example}: digits and a point only.", field=field)
     sign, whole, decimals = match.groups()
@@ -64,20 +63,20 @@ def parse_decimal(value, field: str, *, places: int, allow_negative: bool = Fals
         raise ValidationError(
             f"Use at most {places} decimal places." if places else "Use whole units: no decimals.",
             field=field)
-    amount = Decimal(text)
+    amount = Decimal(match.group(0))
     if sign and amount == 0:
         raise ValidationError(f"Enter {what} {example}: -0 is not an amount.", field=field)
     return amount
 
 
-def _decimal_text(value: Decimal) -> str:
-    """A JSON number read as Decimal, as the digits it was written with: an exponent (1e3)
-    or a non-finite value does not follow the grammar."""
-    if not value.is_finite():
-        return "NaN"
-    sign, digits, exponent = value.as_tuple()
-    if exponent > 0 or len(digits) > 64:
-        return "1e"  # refused below, as the text "1e3" would be
+def _decimal_text(value: Decimal) -> str | None:
+    """A JSON number (read as ``Decimal``) as the digits it was written with, or None when
+    it was written with an exponent that makes it larger (``1e3``) or is not finite; an
+    exponent that only moves the point (``1e-30``) gives the decimals it stands for."""
+    if not value.is_finite() or value.as_tuple().exponent > 0:
+        return None
+    if value.adjusted() > MAX_INTEGER_DIGITS or -value.as_tuple().exponent > 64:
+        return "9" * (MAX_INTEGER_DIGITS + 1) if value.adjusted() > 0 else "0." + "0" * 65
     return format(value, "f")
 
 

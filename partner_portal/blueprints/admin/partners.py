@@ -54,7 +54,8 @@ def partners_bulk():
     back = request.form.get("back") or url_for("admin.partners")
     if not back.startswith("/admin/partners"):
         back = url_for("admin.partners")
-    ids = [int(i) for i in request.form.getlist("partner_ids") if i.isascii() and i.isdigit() and len(i) <= 9]
+    ids = [int(i) for i in request.form.getlist("partner_ids")
+           if i.isascii() and i.isdigit() and len(i) <= 9]
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(back)

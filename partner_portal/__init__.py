@@ -16,6 +16,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_class = CONFIGS[env_name(config_name)]
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_path=str(overrides.get("INSTANCE_DIR", config_class.INSTANCE_DIR)))
+    from .jsonio import ExactJSONProvider
+
+    app.json = ExactJSONProvider(app)
     app.config.from_object(config_class)
     app.config.update(overrides)
     finish(app.config)  # the signing key, BASE_URL, trusted hosts, the body limit

@@ -59,6 +59,9 @@ class FreshContextClient(FlaskClient):
 
         if has_app_context():
             _db.session.commit()
+        # A streamed body (a CSV export) is read inside the request's context, as a
+        # server reads it before the context ends.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -6,7 +6,8 @@ click time inside), a partner reference (with or without a click time), a coupon
 first sale names the partner. A touchpoint counts when its partner is approved and may
 promote the offer, and — for clicks — when the conversion falls inside the cookie window
 (the partner's group's window on the offer, else the offer's): fewer whole days after the
-click than the window has days. Among the touchpoints that count, the offer's attribution
+click than the window has days, and not before the click (a click later than the
+conversion, beyond ``CLICK_CLOCK_SKEW`` for the clocks of two systems, did not lead to it). Among the touchpoints that count, the offer's attribution
 model picks the latest (last click) or the earliest (first click). With none, the
 conversion is recorded as unattributed with the reason.
 """
@@ -14,7 +15,7 @@ conversion is recorded as unattributed with the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import bindparam, select
 
@@ -24,6 +25,10 @@ from . import coupons
 from .clickids import ClickIdCodec, InvalidClickId
 from .offers import cookie_window, group_allowed
 from .periods import days_after
+
+# How far a conversion's reported time may be before its click: the shop's clock and ours
+# differ a little. A click later than that after the conversion does not count.
+CLICK_CLOCK_SKEW = timedelta(minutes=2)
 
 _CLICK_BY_TOKEN = select(Click.__table__.c.id).where(Click.__table__.c.token == bindparam("t"))
 
@@ -47,6 +52,10 @@ class Attribution:
     reason: str | None = None  # why the conversion is unattributed
     click_row_id: int | None = None
     coupon: str | None = None
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _days_text(days: int) -> str:
@@ -104,6 +113,11 @@ def _check(offer: Offer, touch: Touch, occurred_at: datetime, reasons: list[str]
         reasons.append(f"partner {partner.ref}'s group may not promote this offer")
         return None
     if touch.via in ("click", "partner") and touch.at is not None:
+        if touch.at > occurred_at + CLICK_CLOCK_SKEW:
+            reasons.append(f"the click ({_utc(touch.at)}) came after the conversion "
+                           f"({_utc(occurred_at)}): a click only counts for a conversion "
+                           "after it")
+            return None
         days = max(days_after(touch.at, occurred_at), 0)
         window = cookie_window(offer, partner.group_id)
         if days >= window:

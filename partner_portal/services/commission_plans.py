@@ -36,7 +36,7 @@ def find_partner(text: str | None) -> Partner:
     if not text:
         raise ValidationError("Enter the partner's email or reference.", field="partner")
     conditions = [func.lower(Partner.email) == text.lower(), Partner.ref == text]
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 9:
         conditions.append(Partner.id == int(text))
     partner = db.session.scalars(select(Partner).where(or_(*conditions)).limit(1)).first()
     if partner is None:

@@ -20,6 +20,7 @@ from ..models import Commission
 from . import audit, rollups, webhooks
 from .errors import NotFound, ValidationError
 from .lifecycle import COMMISSION
+from .locking import for_update
 
 ACTIONS = ("approve", "reject", "hold", "release")
 NEEDS_REASON = ("reject", "hold")
@@ -27,8 +28,7 @@ SYSTEM = audit.Actor.system("hold period")
 
 
 def _locked(commission_id: int) -> Commission:
-    commission = db.session.scalar(
-        select(Commission).where(Commission.id == commission_id).with_for_update())
+    commission = db.session.scalar(for_update(select(Commission).where(Commission.id == commission_id)))
     if commission is None:
         raise NotFound("No such commission.")
     return commission
@@ -97,11 +97,11 @@ def approve_due(now: datetime, *, actor: audit.Actor = SYSTEM, batch: int = 500)
     rows another run is busy with are skipped, so two runs never approve one twice."""
     done = 0
     while True:
-        rows = list(db.session.scalars(
+        rows = list(db.session.scalars(for_update(
             select(Commission)
             .where(Commission.status == "pending", Commission.kind != "adjustment",
                    Commission.payable_at.is_not(None), Commission.payable_at <= now)
-            .order_by(Commission.id).limit(batch).with_for_update(skip_locked=True)))
+            .order_by(Commission.id).limit(batch), skip_locked=True)))
         if not rows:
             return done
         open_by_original: dict[int, list[Commission]] = {}

@@ -8,6 +8,7 @@ from an offer-specific coupon, else the program's only active offer. Every probl
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -108,11 +109,11 @@ def parse(data: dict, codec: ClickIdCodec) -> ConversionInput:
         # lets attribution and the response find it without reading it again.
         db.session.info["pp_reported_partner"] = partner
     amount = data["amount"]
-    if isinstance(amount, bool) or not isinstance(amount, (str, int, float)):
+    if isinstance(amount, bool) or not isinstance(amount, (str, int, Decimal)):
         raise ValidationError("amount must be a number such as 49.90.", field="amount")
     return ConversionInput(
         offer_id=_offer_id(data, click_offer, coupon_code), order_id=order_id,
-        amount=str(amount) if isinstance(amount, float) else amount, currency=currency.upper(),
+        amount=amount, currency=currency.upper(),
         event=(_str(data, "event", 16) or "sale").lower(), partner_id=partner_id,
         clicked_at=_timestamp(data.get("clicked_at"), "clicked_at"), click_token=click_id,
         coupon_code=coupon_code, customer_id=_str(data, "customer_id", 128),

@@ -28,11 +28,11 @@ from . import audit, cap_alerts, caps, commission_engine, rollups, volume, webho
 from .attribution import attribute
 from .clickids import codec_for
 from .commission_rules import Context
-from .commissions import apply_action
+from .commissions import apply_action, open_adjustments
 from .errors import NotFound, ValidationError
 from .fraud import screening
 from .inserts import insert_loaded
-from .locking import ensure_write
+from .locking import ensure_write, for_update
 from .money import format_money, parse_amount, round_money
 from .periods import whole_months_between
 from .offer_terms import OfferTerms, offer_terms
@@ -239,9 +239,8 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
     for approved or paid commissions, otherwise in the commission's own status (pending or
     on hold), moving with it. Bonuses are kept."""
     ensure_write()
-    conversion = db.session.scalar(
-        select(Conversion).where(Conversion.offer_id == offer_id, Conversion.order_id == order_id)
-        .with_for_update())
+    conversion = db.session.scalar(for_update(
+        select(Conversion).where(Conversion.offer_id == offer_id, Conversion.order_id == order_id)))
     if conversion is None:
         raise NotFound("No conversion with this order_id on this offer.", field="order_id")
     remaining = conversion.amount - conversion.refunded_amount
@@ -260,20 +259,26 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
     conversion.refunded_amount = round_money(conversion.refunded_amount + refund, conversion.currency)
     conversion.refunded_at = conversion.refunded_at or now
     result = RefundResult(conversion, refund)
-    originals = db.session.scalars(
+    originals = db.session.scalars(for_update(
         select(Commission).where(Commission.conversion_id == conversion.id,
                                  Commission.kind.in_(("conversion", "tier2")))
-        .order_by(Commission.id).with_for_update())
+        .order_by(Commission.id)))
     note = (f"refund of {format_money(refund, conversion.currency)} on order "
             f"{conversion.order_id}")
+    taken_out: list[Commission] = []  # rejected by this refund, adjustments included
     for original in originals:
         if original.status == "rejected":
             continue
         target = _net_target(original, conversion)
         if original.status in ("pending", "hold") and target == 0:
+            # Its open adjustments (earlier partial refunds) are rejected with it: the rollup
+            # takes out the commission net of them, as the ledger does.
+            following = open_adjustments(original, original.status)
             apply_action(original, "reject", reason="Order refunded.", actor=actor, now=now,
-                         note=note, refund_rejection=True)  # the rollup moves with the refund
+                         note=note, adjustments=following,
+                         refund_rejection=True)  # the rollup moves with the refund
             result.rejected.append(original)
+            taken_out.extend((original, *following))
             continue
         adjustments = db.session.scalars(select(Commission.amount).where(
             Commission.reverses_id == original.id, Commission.status != "rejected"))
@@ -293,7 +298,7 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
         db.session.add(adjustment)
         result.adjustments.append(adjustment)
     db.session.flush()
-    rollups.refund_recorded(conversion, refund, result.adjustments, result.rejected)
+    rollups.refund_recorded(conversion, refund, result.adjustments, taken_out)
     for reversed_commission in (*result.adjustments, *result.rejected):
         webhooks.emit("commission.reversed", webhooks.commission_data(reversed_commission), now=now)
     audit.record(actor, "conversion.refund", "conversion", conversion.id, before=before,

@@ -262,7 +262,7 @@ class Filters:
 
 def _parse_size(size: str) -> tuple[int, int] | None:
     width, _, height = size.partition("x")
-    if width.isdigit() and height.isdigit() and len(size) <= 11:
+    if size.isascii() and width.isdigit() and height.isdigit() and len(size) <= 11:
         return int(width), int(height)
     return None
 

@@ -3,8 +3,14 @@
 SQLite ignores ``SELECT … FOR UPDATE``: a read-then-write sequence there is made safe by
 starting the transaction with ``BEGIN IMMEDIATE``, which takes the database's write lock up
 front (other writers wait, ``busy_timeout`` is 30 s). On PostgreSQL, use row locks
-(``.with_for_update()``) or atomic conditional ``UPDATE … WHERE`` statements; advisory locks
+(``for_update``) or atomic conditional ``UPDATE … WHERE`` statements; advisory locks
 (``pg_advisory_xact_lock``) serialise work that has no row to lock yet.
+
+A row lock only helps if what is changed is what was read under it: the session keeps one
+object per row, and a plain ``SELECT … FOR UPDATE`` hands back the object it already holds
+as it was loaded before the lock (a view that looked the row up first, a read before
+``begin_write_after_reads``). ``for_update`` is the one way to lock here: it also refreshes
+the object from the row it locked.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 import logging
 import zlib
 
-from sqlalchemy import event, text
+from typing import TypeVar
+
+from sqlalchemy import Select, event, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from ..db_sqlite import WRITE_SESSION
@@ -43,6 +51,18 @@ def end_write_session(session: Session | None = None) -> None:
     session = session or db.session()
     if session.info.pop(WRITE_SESSION, None):
         session.rollback()
+
+
+S = TypeVar("S", bound=Select)
+
+
+def for_update(stmt: S, *, skip_locked: bool = False) -> S:
+    """``stmt`` reading its rows under a row lock (PostgreSQL ``FOR UPDATE``; SQLite's
+    write transaction already excludes other writers) and overwriting the session's copy
+    of each row with what was read, so a read-modify-write acts on the current row, never
+    on an object loaded before the lock."""
+    return stmt.with_for_update(skip_locked=skip_locked).execution_options(
+        populate_existing=True)
 
 
 def begin_write(session: Session | None = None) -> None:

@@ -39,7 +39,7 @@ class Filters:
             f.status = ""
         if f.risk not in RISK_LEVELS + ("unscored",):
             f.risk = ""
-        if f.group not in ("", "none") and not f.group.isdigit():
+        if f.group not in ("", "none") and not (f.group.isascii() and f.group.isdigit() and len(f.group) <= 9):
             f.group = ""
         if f.sort not in SORTS:
             f.sort = "newest"

@@ -17,6 +17,7 @@ from ..models import Payout, PayoutBatch, PayoutItem
 from . import audit, notifications, webhooks
 from .errors import NotFound, PermissionDenied, ValidationError
 from .lifecycle import COMMISSION, PAYOUT, PAYOUT_BATCH
+from .locking import for_update as locked
 from .program import get_program
 
 SETTLED = ("paid", "failed", "canceled")
@@ -25,7 +26,7 @@ PAYOUT_FIELDS = ("status", "excluded", "reference", "failure_reason")
 
 def get_batch(batch_id: int, *, for_update: bool = False) -> PayoutBatch:
     query = select(PayoutBatch).where(PayoutBatch.id == batch_id)
-    batch = db.session.scalar(query.with_for_update() if for_update else query)
+    batch = db.session.scalar(locked(query) if for_update else query)
     if batch is None:
         raise NotFound("No such payout batch.")
     return batch
@@ -33,10 +34,21 @@ def get_batch(batch_id: int, *, for_update: bool = False) -> PayoutBatch:
 
 def get_payout(payout_id: int, *, for_update: bool = False) -> Payout:
     query = select(Payout).where(Payout.id == payout_id)
-    payout = db.session.scalar(query.with_for_update() if for_update else query)
+    payout = db.session.scalar(locked(query) if for_update else query)
     if payout is None:
         raise NotFound("No such payout.")
     return payout
+
+
+def _locked_payout(payout_id: int) -> Payout:
+    """The payout, locked after its batch (the one lock order: batch, then payout): a
+    change that may complete the batch sees the other payouts as they are, not as they
+    were before a parallel change to one of them was committed."""
+    batch_id = db.session.scalar(select(Payout.batch_id).where(Payout.id == payout_id))
+    if batch_id is None:
+        raise NotFound("No such payout.")
+    get_batch(batch_id, for_update=True)
+    return get_payout(payout_id, for_update=True)
 
 
 def list_batches(limit: int = 50, offset: int = 0) -> list[PayoutBatch]:
@@ -58,7 +70,7 @@ def _require_draft(payout: Payout) -> None:
 def set_excluded(payout_id: int, excluded: bool, *, reason: str | None = None,
                  actor: audit.Actor, now: datetime) -> Payout:
     """Review: leave a payout out of the batch, or put it back."""
-    payout = get_payout(payout_id, for_update=True)
+    payout = _locked_payout(payout_id)
     _require_draft(payout)
     reason = (reason or "").strip() or None
     if excluded and not reason:
@@ -133,7 +145,7 @@ def _maybe_complete(batch: PayoutBatch) -> None:
 
 def mark_sent(payout_id: int, reference: str | None, *, actor: audit.Actor,
               now: datetime) -> Payout:
-    payout = get_payout(payout_id, for_update=True)
+    payout = _locked_payout(payout_id)
     reference = _clean_reference(reference, required=False)
     before = audit.snapshot(payout, PAYOUT_FIELDS)
     PAYOUT.apply(payout, "send")
@@ -158,7 +170,7 @@ def mark_batch_sent(batch_id: int, method: str | None, reference: str | None, *,
 
 def mark_paid(payout_id: int, reference: str | None, *, actor: audit.Actor,
               now: datetime) -> Payout:
-    payout = get_payout(payout_id, for_update=True)
+    payout = _locked_payout(payout_id)
     reference = _clean_reference(reference, required=not payout.reference)
     before = audit.snapshot(payout, PAYOUT_FIELDS)
     PAYOUT.apply(payout, "mark_paid")
@@ -181,7 +193,7 @@ def mark_paid(payout_id: int, reference: str | None, *, actor: audit.Actor,
 
 def mark_failed(payout_id: int, reason: str | None, *, actor: audit.Actor,
                 now: datetime, reference: str | None = None) -> Payout:
-    payout = get_payout(payout_id, for_update=True)
+    payout = _locked_payout(payout_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Say why the payment failed (e.g. “account closed”).",

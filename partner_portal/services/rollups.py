@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from ..extensions import db
 from ..models import Click, Commission, Conversion, DailyStat, LinkStat
 from .inserts import insert_text
+from .locking import for_update
 from .program import program_zone
 
 COUNTERS = ("clicks", "unique_clicks", "bot_clicks", "conversions", "revenue", "commission")
@@ -200,8 +201,8 @@ def conversion_linked(conversion) -> None:
     if moved_to == counted_under:
         return
     # Locked: a decision made on one of them meanwhile waits, then counts under the click.
-    rows = [c for c in db.session.scalars(select(Commission).where(
-        Commission.conversion_id == conversion.id).order_by(Commission.id).with_for_update())
+    rows = [c for c in db.session.scalars(for_update(select(Commission).where(
+        Commission.conversion_id == conversion.id).order_by(Commission.id)))
         if c.status != "rejected"]
     batch = RollupBatch()
     for context, sign in ((counted_under, -1), (moved_to, +1)):

@@ -42,7 +42,7 @@ def test_the_list_filters_pages_and_exports(client, db, login_as, offer):
 
     response = client.get("/admin/commissions?format=csv&partner=bob@example.test")
     assert response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["id", "created", "partner_email"]
     assert len(rows) == 2 and rows[1][5] == "B-1" and rows[1][8] == "5.00"
 
@@ -54,7 +54,7 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(client, db, login_as, offe
     [c] = commissions()
     c.status_reason = "@SUM(A1)"
     db.session.commit()
-    rows = list(csv.reader(io.StringIO(client.get("/admin/commissions?format=csv").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(client.get("/admin/commissions?format=csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[1][5].startswith("'=") and rows[1][12] == "'@SUM(A1)"
 
 

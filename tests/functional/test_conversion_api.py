@@ -171,3 +171,54 @@ def test_conversions_and_refunds_keep_the_rollups_equal_to_a_rebuild(client, db,
     rollups.rebuild()
     db.session.commit()
     assert snapshot() == live
+
+
+def test_a_pending_sale_refunded_in_two_halves_leaves_no_commission_in_the_reports(client, db, setup):
+    from partner_portal.services import rollups
+
+    post(client, setup, {"order_id": "HALF-1", "amount": "100.00", "currency": "USD",
+                         "click_id": click_id(setup)})
+    for _ in range(2):
+        answer = client.post("/api/v1/conversions/HALF-1/refund", json={"amount": "50.00"},
+                             headers=setup["auth"])
+        assert answer.status_code == 200, answer.json
+    stats = client.get("/api/v1/stats?group_by=partner", headers=setup["auth"]).json["data"]
+    assert [(s["conversions"], s["revenue"], s["commission"]) for s in stats] == [(1, "0.00", "0.00")]
+    db.session.rollback()
+    rollups.rebuild()
+    db.session.commit()
+    again = client.get("/api/v1/stats?group_by=partner", headers=setup["auth"]).json["data"]
+    assert again == stats
+
+
+@pytest.mark.parametrize("occurred_at", ["1969-12-01T00:00:00Z", "-1h"])
+def test_a_conversion_before_its_click_is_not_credited_and_says_why(client, db, setup, occurred_at):
+    if occurred_at == "-1h":  # an hour before a click of two hours ago: three hours ago
+        occurred_at = (utcnow() - timedelta(hours=3)).isoformat()
+    response = post(client, setup, {"order_id": "EARLY-1", "amount": "80.00", "currency": "USD",
+                                    "click_id": click_id(setup), "occurred_at": occurred_at})
+    assert response.status_code == 201, response.json
+    assert response.json["status"] == "unattributed"
+    assert response.json["partner_id"] is None and response.json["commissions"] == []
+    assert "came after the conversion" in response.json["status_reason"]
+    assert count(db, Commission) == 0
+
+
+def test_a_click_reported_with_partner_ref_after_the_conversion_does_not_count(client, db, setup):
+    now = utcnow()
+    response = post(client, setup, {"order_id": "EARLY-2", "amount": "80.00", "currency": "USD",
+                                    "partner_ref": setup["partner"].ref,
+                                    "clicked_at": (now - timedelta(hours=1)).isoformat(),
+                                    "occurred_at": (now - timedelta(days=1)).isoformat()})
+    assert response.status_code == 201 and response.json["status"] == "unattributed"
+    assert "came after the conversion" in response.json["status_reason"]
+
+
+def test_a_click_a_minute_after_the_conversion_counts_within_the_clock_skew(client, db, setup):
+    from partner_portal.services.attribution import CLICK_CLOCK_SKEW
+
+    occurred = utcnow() - timedelta(hours=2) - CLICK_CLOCK_SKEW / 2
+    response = post(client, setup, {"order_id": "SKEW-1", "amount": "80.00", "currency": "USD",
+                                    "click_id": click_id(setup), "occurred_at": occurred.isoformat()})
+    assert response.status_code == 201 and response.json["status"] == "attributed"
+    assert "less than a day after the click" in response.json["commissions"][0]["explanation"]

@@ -197,7 +197,7 @@ def test_rule_settings_page_saves_and_names_bad_fields(client, login_as, db):
     bad = client.post("/admin/fraud/rules", data={"code": "fast_conversion", "fast_conversion-enabled": "y",
                                                  "fast_conversion-threshold": "-3",
                                                  "fast_conversion-action": "hold"})
-    assert "Number must be at least 0" in bad.get_data(as_text=True)
+    assert "Enter a number of seconds without a sign" in bad.get_data(as_text=True)
     ok = client.post("/admin/fraud/rules", data={"code": "fast_conversion", "fast_conversion-enabled": "y",
                                                 "fast_conversion-threshold": "30",
                                                 "fast_conversion-action": "reject"})

@@ -17,6 +17,7 @@ from partner_portal.jobs.payouts import create_batch_once
 from partner_portal.models import Commission, Payout, PayoutBatch, PayoutItem
 from partner_portal.services import adjustments, audit, ledger, payouts
 from partner_portal.services.errors import DomainError
+from partner_portal.services.locking import begin_write
 from partner_portal.services.program import get_program
 
 from ..conftest import _empty_all_tables
@@ -83,6 +84,8 @@ class World:
                                 reverses_id=original.id)
 
     def adjust(self, i, cents, clawback):
+        self.db.session.commit()  # as the ledger page does: the adjustment is its own write
+        begin_write()
         adjustments.adjust(self.partners[i], Decimal(-cents if clawback else cents) * CENT,
                            "property test",
                            actor=ACTOR, now=self.now, currency="EUR")

@@ -16,7 +16,7 @@ from ...services.lifecycle import COMMISSION
 from ...services.locking import begin_write
 from ...services.money import round_money
 from ...services.program import program_zone, to_local
-from ..csv_export import csv_response
+from ..csvutil import batched, csv_response
 from ..forms import apply_error
 from . import bp
 from .commission_forms import CommissionFilterForm, DecideForm
@@ -76,14 +76,13 @@ def commissions():
 
 def _csv(query):
     zone = program_zone()
-    rows = []
-    for c in db.session.scalars(query.execution_options(yield_per=1000)):
-        rows.append((c.id, c.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+    rows = ((c.id, c.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                      c.partner.email, c.partner.ref, c.offer.name if c.offer else "",
                      c.conversion.order_id if c.conversion else "", c.kind, c.status,
                      round_money(c.amount, c.currency), c.currency,
                      c.payable_at.astimezone(zone).strftime("%Y-%m-%d") if c.payable_at else "",
-                     c.reverses_id or "", c.status_reason or "", c.explanation))
+                     c.reverses_id or "", c.status_reason or "", c.explanation)
+            for c in batched(query))
     header = ["id", "created", "partner_email", "partner_ref", "offer", "order_id", "kind",
               "status", "amount", "currency", "payable_from", "reverses", "reason", "explanation"]
     return csv_response("commissions.csv", header, rows)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import BooleanField, DecimalField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, Optional
 
 from ...extensions import db
 from ...models import FraudCase
@@ -16,7 +16,7 @@ from ...services.errors import DomainError
 from ...services.fraud import screening
 from ...services.fraud.rules import REGISTRY
 from ...services.permissions import MANAGE
-from ..csvutil import csv_response
+from ..csvutil import batched, csv_response
 from ..forms import apply_error
 from . import bp, requires
 from .views import actor
@@ -30,7 +30,8 @@ class ResolveForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     enabled = BooleanField("On")
-    threshold = DecimalField("Threshold", validators=[Optional(), NumberRange(min=0)])
+    # Parsed by the money grammar in the use case (a DecimalField takes "1_000" and "1e3").
+    threshold = StringField("Threshold", validators=[Optional()])
     action = SelectField("Action", choices=[SelectChoice("flag", "Flag for review"),
                                             SelectChoice("hold", "Hold the commission"),
                                             SelectChoice("reject", "Reject the commission")])
@@ -53,7 +54,7 @@ def fraud_queue():
     query = _cases_query(status if status != "all" else "", rule)
     if request.args.get("format") == "csv":
         rows = ([c.id, c.created_at.isoformat(), c.partner.name, c.conversion.order_id, c.rule,
-                 c.action, c.status, c.summary] for c in db.session.scalars(query))
+                 c.action, c.status, c.summary] for c in batched(query))
         return csv_response("fraud-cases.csv", ["case", "opened_utc", "partner", "order_id",
                                                 "rule", "action", "status", "summary"], rows)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))

@@ -12,10 +12,11 @@ from ...models import Partner
 from ...models.base import utcnow
 from ...services import adjustments, ledger, payout_details, payout_settings, payouts, ranges
 from ...services.errors import DomainError
+from ...services.locking import begin_write_after_reads
 from ...services.permissions import PAY
 from ...services.program import get_program, program_zone
 from ...services.money import round_money
-from ...services.spreadsheet import csv_bytes
+from ..csvutil import csv_response
 from ..forms import apply_error
 from . import bp, requires
 from .payout_forms import AdjustmentForm, PayoutDetailsForm, PayoutSettingsForm
@@ -33,8 +34,7 @@ def _partner_or_404(partner_id: int) -> Partner:
 
 
 def _csv(filename: str, header, rows) -> Response:
-    return Response(csv_bytes(header, rows), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response(filename, header, rows)
 
 
 @bp.route("/payouts/balances")
@@ -81,6 +81,7 @@ def partner_adjust(partner_id: int):
     partner = _partner_or_404(partner_id)
     form = AdjustmentForm()
     if form.validate_on_submit():
+        begin_write_after_reads()
         try:
             adjustments.adjust(partner.id, form.amount.data, form.reason.data, actor=actor(),
                                now=utcnow())

@@ -15,7 +15,7 @@ from ...services.errors import DomainError, InvalidTransition, NotFound
 from ...services.lifecycle import PARTNER
 from ...services.locking import begin_write
 from ...services.paging import page_number, paginate
-from ..csvutil import csv_response
+from ..csvutil import batched, csv_response
 from ..forms import apply_error
 from . import bp
 from .views import actor
@@ -42,7 +42,7 @@ def partners():
 @bp.route("/partners.csv")
 def partners_csv():
     filters = partner_queue.Filters.from_args(request.args)
-    rows = db.session.scalars(partner_queue.statement(filters))
+    rows = batched(partner_queue.statement(filters))
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return csv_response(f"partners-{stamp}.csv", partner_queue.CSV_HEADER,
                         partner_queue.csv_rows(rows))
@@ -54,7 +54,8 @@ def partners_bulk():
     back = request.form.get("back") or url_for("admin.partners")
     if not back.startswith("/admin/partners"):
         back = url_for("admin.partners")
-    ids = [int(i) for i in request.form.getlist("partner_ids") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("partner_ids")
+           if i.isascii() and i.isdigit() and len(i) <= 9]
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(back)

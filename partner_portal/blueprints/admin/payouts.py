@@ -131,7 +131,7 @@ def payout_batch_export(batch_id: int, name: str):
                  after={"format": name, "payouts": len(file.payouts),
                         "total": sum(p.amount for p in file.payouts)}, now=utcnow())
     db.session.commit()
-    return Response(file.content, mimetype=file.mimetype, headers={
+    return Response(file.content, content_type=file.mimetype, headers={
         "Content-Disposition": f'attachment; filename="{file.filename}"',
         "Cache-Control": "no-store"})
 

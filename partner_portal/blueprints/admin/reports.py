@@ -14,7 +14,7 @@ from ...services import customer_value, ledger, payouts, ranges, reporting
 from ...services.errors import DomainError
 from ...services.money import round_money
 from ...services.program import get_program, program_zone
-from ...services.spreadsheet import csv_bytes
+from ..csvutil import csv_response
 from . import bp
 
 ROW_HEADER = ["clicks", "conversions", "conversion_rate", "revenue", "commission", "epc",
@@ -56,8 +56,7 @@ def charts(daily: list[reporting.Row]) -> dict[str, list[tuple]]:
 
 
 def _csv(filename: str, header: list[str], rows) -> Response:
-    return Response(csv_bytes(header, rows), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response(filename, header, rows)
 
 
 def _table_csv(name: str, rows: list[reporting.Row], currency: str, period, first: str):

@@ -12,9 +12,9 @@ from ...services.errors import DomainError, NotFound
 from ...services.paging import page_number, paginate
 from ...services.permissions import PAY
 from ...services.program import program_zone
-from ...services.spreadsheet import csv_bytes
 from ...services.statements import outbox, store
 from ...services.statements.months import Month, parse_month
+from ..csvutil import batched, csv_response
 from ..forms import ConfirmForm
 from . import bp, requires
 from .partners import start_write
@@ -43,17 +43,15 @@ def statements_index():
     q = (request.args.get("q") or "").strip()
     query = store.month_rows(month, status=status or None, q=q or None)
     if request.args.get("format") == "csv":
-        rows = db.session.execute(query).all()
-        return Response(csv_bytes(
-            ["statement_id", "partner_id", "partner_ref", "partner", "email", "month", "version",
-             "month_to_date", "opening_balance", "closing_balance", "pending", "currency",
-             "sha256", "generated_at", "email_status", "emailed_at", "email_error"],
-            [(s.id, p.id, p.ref, p.name, p.email, s.month, s.version, s.month_to_date,
+        rows = batched(query, scalars=False)
+        return csv_response(f"statements-{month}.csv", [
+            "statement_id", "partner_id", "partner_ref", "partner", "email", "month", "version",
+            "month_to_date", "opening_balance", "closing_balance", "pending", "currency",
+            "sha256", "generated_at", "email_status", "emailed_at", "email_error"],
+            ((s.id, p.id, p.ref, p.name, p.email, s.month, s.version, s.month_to_date,
               s.opening_balance, s.closing_balance, s.pending_amount, s.currency, s.sha256,
               s.generated_at.isoformat(), e.status if e else "", e.sent_at.isoformat()
-              if e and e.sent_at else "", e.last_error if e else "") for s, p, e in rows]),
-            mimetype="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="statements-{month}.csv"'})
+              if e and e.sent_at else "", e.last_error if e else "") for s, p, e in rows))
     page = paginate(query, page_number(request.args.get("page")), scalars=False)
     zone = program_zone()
     latest = Month.of(utcnow(), zone)

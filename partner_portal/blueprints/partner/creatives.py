@@ -71,7 +71,7 @@ def creative_detail(creative_id: int):
     creative = _usable(creative_id)
     options = link_builder.links_for_offer(g.partner, creative.offer_id)
     chosen = None
-    if request.args.get("link", "").isdigit():
+    if (link := request.args.get("link", "")).isascii() and link.isdigit():
         chosen = next((lk for lk in options if lk.id == int(request.args["link"])), None)
         if chosen is None:
             abort(404)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import g, render_template, request
 
-from ...extensions import db
 from ...models.commissions import COMMISSION_KINDS, COMMISSION_STATUSES
 from ...services import earnings
 from ...services.errors import ValidationError
 from ...services.paging import page_number, paginate
 from ...services.program import program_zone
-from ..csvutil import csv_response
+from ..csvutil import batched, csv_response
 from . import bp
 
 
@@ -46,7 +45,6 @@ def earnings_list():
 def earnings_csv():
     filters, _ = _filters()
     zone = program_zone()
-    rows = db.session.scalars(earnings.statement(g.partner.id, filters, zone)
-                              .execution_options(yield_per=1000))
+    rows = batched(earnings.statement(g.partner.id, filters, zone))
     return csv_response("earnings.csv", earnings.CSV_HEADER,
                         (earnings.csv_row(c, zone) for c in rows))

@@ -41,7 +41,7 @@ def _since():
 
 def _list_args() -> dict:
     args = {}
-    if request.args.get("offer", "").isdigit():
+    if (offer := request.args.get("offer", "")).isascii() and offer.isdigit() and len(offer) <= 9:
         args["offer"] = int(request.args["offer"])
     if request.args.get("state") in ("active", "inactive"):
         args["state"] = request.args["state"]

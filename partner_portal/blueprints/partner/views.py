@@ -94,7 +94,7 @@ def accept_terms():
     form = AcceptTermsForm()
     status = 200
     if form.validate_on_submit():
-        shown = [int(i) for i in request.form.getlist("version_ids") if i.isdigit()]
+        shown = [int(i) for i in request.form.getlist("version_ids") if i.isascii() and i.isdigit() and len(i) <= 9]
         try:
             if not form.accept.data:
                 raise ValidationError("Tick the box to accept the new version.", field="accept")

@@ -3,12 +3,14 @@ the parsing helpers that turn form or API input into validated settings."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Mapping
 
 from ..errors import ValidationError
 from ..money import format_money, minor_units, round_money
+from ..money import parse_decimal as money_grammar
 
 EVENTS = ("sale", "lead", "signup", "renewal")
 PLURAL = {"sale": "sales", "lead": "leads", "signup": "signups", "renewal": "renewals"}
@@ -83,29 +85,22 @@ def _text(raw: Mapping[str, Any], key: str) -> str:
 
 def parse_decimal(value: Any, field: str, *, places: int = 4, minimum: Decimal = Decimal(0),
                   maximum: Decimal | None = None, what: str = "a number") -> Decimal:
-    if isinstance(value, bool) or value is None or str(value).strip() == "":
+    """A rate or an amount, by the one money grammar (``money.parse_decimal``), within
+    ``minimum`` and ``maximum``."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
         raise ValidationError(f"Enter {what}.", field=field)
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(f"Enter {what}, such as 10 or 12.5.", field=field) from None
-    if not number.is_finite():
-        raise ValidationError(f"Enter {what}, such as 10 or 12.5.", field=field)
+    number = money_grammar(value, field, places=places, allow_negative=minimum < 0, what=what)
     if number < minimum:
         raise ValidationError(f"Enter {fmt_number(minimum)} or more.", field=field)
     if maximum is not None and number > maximum:
         raise ValidationError(f"Enter at most {fmt_number(maximum)}.", field=field)
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise ValidationError(f"Use at most {places} decimal places.", field=field)
     return number
 
 
 def parse_int(value: Any, field: str, *, minimum: int = 1, maximum: int = 1_000_000,
               what: str = "a whole number") -> int:
     text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    if not text.lstrip("-").isdigit():
+    if not re.fullmatch(r"-?[0-9]{1,18}", text):
         raise ValidationError(f"Enter {what}.", field=field)
     number = int(text)
     if number < minimum or number > maximum:

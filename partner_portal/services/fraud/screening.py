@@ -15,6 +15,8 @@ from .. import audit
 from ..commissions import apply_action
 from ..errors import NotFound, ValidationError
 from ..lifecycle import COMMISSION
+from ..locking import for_update
+from ..money import parse_decimal
 from ..offer_terms import offer_terms
 from ..settings_cache import cached
 from .rules import REGISTRY, FraudContext
@@ -57,11 +59,11 @@ def update_setting(code: str, *, enabled: bool, threshold, action: str, actor: a
     if action not in FRAUD_ACTIONS:
         raise ValidationError("Choose flag, hold or reject.", field="action")
     if rule.threshold_label is not None:
-        try:
-            threshold = Decimal(str(threshold))
-        except Exception:
-            raise ValidationError(f"Enter a number of {rule.threshold_label}.", field="threshold") from None
-        if not threshold.is_finite() or threshold < 0 or threshold > 10**9:
+        if threshold is None or (isinstance(threshold, str) and not threshold.strip()):
+            raise ValidationError(f"Enter a number of {rule.threshold_label}.", field="threshold")
+        threshold = parse_decimal(threshold, "threshold", places=2,
+                                  what=f"a number of {rule.threshold_label}")
+        if threshold > 10**9:
             raise ValidationError(f"Enter a number of {rule.threshold_label} (0 or more).",
                                   field="threshold")
     else:
@@ -174,7 +176,7 @@ def _commissions(conversion: Conversion, *, lock: bool = False) -> list[Commissi
     them)."""
     stmt = (select(Commission).where(Commission.conversion_id == conversion.id,
                                      Commission.kind != "adjustment").order_by(Commission.id))
-    return list(db.session.scalars(stmt.with_for_update() if lock else stmt))
+    return list(db.session.scalars(for_update(stmt) if lock else stmt))
 
 
 def resolve(case_id: int, decision: str, *, note: str, actor: audit.Actor, now: datetime) -> list[FraudCase]:

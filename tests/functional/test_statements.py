@@ -316,3 +316,36 @@ def test_cli_waits_for_nobody_while_another_run_holds_the_lock(app, db):
         assert held
         result = app.test_cli_runner().invoke(args=["statements", "generate", "--month", "2025-03"])
     assert result.exit_code != 0 and "another process" in result.output
+
+
+def test_the_statement_a_partner_downloads_is_a_tagged_pdf_ua_document(app, db, client, login_as):
+    """Screen readers get a structure tree: the PDF is tagged (StructTreeRoot, MarkInfo
+    /Marked true), says its language and title, and identifies itself as PDF/UA-1 in its
+    XMP metadata; it is still the same bytes for the same data."""
+    import io
+
+    from pypdf import PdfReader
+
+    h.program()
+    user = login_as("partner", approved_at=h.utc(2025, 1, 1))
+    h._commission(user.partner, None, "30.00", "approved", h.utc(2025, 3, 3), h.utc(2025, 3, 3),
+                  kind="bonus", explanation="Launch bonus")
+    db.session.commit()
+    generate(app)
+    mine = store.current(user.partner_id, MARCH)
+    download = client.get(f"/partner/statements/{mine.id}.pdf")
+    assert download.status_code == 200
+    reader = PdfReader(io.BytesIO(download.data))
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/StructTreeRoot"].get_object()["/Type"] == "/StructTreeRoot"
+    assert catalog["/MarkInfo"]["/Marked"].value is True
+    assert str(catalog["/Lang"]) == "en"
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert "Commission statement 2025-03" in reader.metadata.title
+    xmp = catalog["/Metadata"].get_object().get_data()
+    assert b"http://www.aiim.org/pdfua/ns/id/" in xmp and b'pdfuaid:part="1"' in xmp
+    # Tagging reads no clock: rendering the same data again gives the same bytes.
+    again = render.render(statement_data.build(user.partner_id, MARCH, now=utcnow(),
+                                               zone=ZoneInfo(h.NY), currency="USD"))
+    assert again == download.data

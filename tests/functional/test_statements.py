@@ -349,3 +349,25 @@ def test_the_statement_a_partner_downloads_is_a_tagged_pdf_ua_document(app, db, 
     again = render.render(statement_data.build(user.partner_id, MARCH, now=utcnow(),
                                                zone=ZoneInfo(h.NY), currency="USD"))
     assert again == download.data
+
+
+def test_a_commission_approved_after_the_month_shows_as_pending_then(app, db):
+    """A statement is the month as it ended: a March commission approved (and paid) in April
+    is listed as pending in March with the day it was credited, is in March's pending
+    total, and is credited in April's statement."""
+    h.program()
+    summer, winter = h.offers()
+    partner = h.seeded_partner(summer, winter)
+    h._commission(partner, summer, "15.00", "paid", h.utc(2025, 3, 25, 16), h.utc(2025, 4, 8, 11),
+                  order=f"SLOW-{partner.id}-15", paid_at=h.utc(2025, 4, 20, 12))
+    zone = ZoneInfo(h.NY)
+    march = statement_data.build(partner.id, MARCH, now=LATER, zone=zone, currency="USD")
+    line = next(c for c in march.commissions if c.amount == 15)
+    assert (line.status, line.in_balance, str(line.credited_later)) == ("pending", False, "2025-04-08")
+    assert march.pending_total == h.EXPECTED["pending"] + 15
+    assert march.closing == h.EXPECTED["closing"]
+    text = h.pdf_text(render.render(march)).replace("\n", " ")
+    assert "credited 08 Apr 2025" in text
+    april = statement_data.build(partner.id, Month(2025, 4), now=LATER, zone=zone, currency="USD")
+    assert april.commissions_total == 15 and april.opening == march.closing
+    assert april.closing == march.closing + 15

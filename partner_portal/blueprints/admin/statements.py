@@ -87,7 +87,7 @@ def _can_generate() -> bool:
 
 
 class GenerateForm(FlaskForm):
-    month = StringField("Month", validators=[Optional()])
+    month = StringField("Month to make", validators=[Optional()])
     email = BooleanField("Email each partner their statement (once, never twice)")
 
 

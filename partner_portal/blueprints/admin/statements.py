@@ -1,12 +1,10 @@
-"""Statements by month: generated, emailed, failed; preview, resend, regenerate."""
+"""Statements by month: make them, generated, emailed, failed; preview, resend,
+regenerate."""
 
 from __future__ import annotations
 
 from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
-from wtforms.validators import Optional
 
 from ...extensions import db
 from ...jobs import statements as runs
@@ -22,6 +20,7 @@ from ...services.statements import runs as statement_runs
 from ...services.statements.months import Month, parse_month
 from ..forms import ConfirmForm
 from . import bp, requires
+from .forms import GenerateStatementsForm
 from .partners import start_write
 from .views import actor
 
@@ -73,7 +72,7 @@ def _index(month: Month, *, month_error=None, status="", q="", query=None, form=
     while len(recent) < 12:
         recent.append(recent[-1].previous())
     if form is None:
-        form = GenerateForm(formdata=None, month=str(month))
+        form = GenerateStatementsForm(formdata=None, month=str(month))
     return render_template(
         "admin/statements.html", month=month, month_error=month_error, status=status, q=q,
         filters=EMAIL_FILTERS, page=page, counts=store.month_counts(month, zone),
@@ -81,17 +80,12 @@ def _index(month: Month, *, month_error=None, status="", q="", query=None, form=
         run=statement_runs.latest(month)), code
 
 
-class GenerateForm(FlaskForm):
-    month = StringField("Month to make", validators=[Optional()])
-    email = BooleanField("Email each partner their statement (once, never twice)")
-
-
 @bp.route("/statements/runs", methods=["POST"])
 @requires(STATEMENTS)
 def statements_generate():
     """Queue a month's statements; the scheduler's statement-runs job makes them and the
     page shows the progress. Pressing twice (or two people at once) queues one run."""
-    form = GenerateForm()
+    form = GenerateStatementsForm()
     zone, now = program_zone(), utcnow()
     if not form.validate_on_submit():
         abort(400)

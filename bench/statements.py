@@ -175,17 +175,20 @@ def write_html(url: str, directory: str) -> int:
 
 def _render_file(task: tuple[str, bool]) -> int:
     """WeasyPrint as its documentation shows it (``HTML(...).write_pdf()``), through the
-    same static-only fetcher and with the same fixed identifier as the portal; with
-    ``shared_fonts``, reusing one font configuration per process as the portal does."""
+    same static-only fetcher, with the same fixed identifier and the same tagged PDF/UA
+    variant as the portal; with ``shared_fonts``, reusing one font configuration per
+    process as the portal does."""
     from weasyprint import HTML
 
-    from partner_portal.pdf import SCHEME, StaticOnlyFetcher, font_configuration, pdf_identifier
+    from partner_portal.pdf import (PDF_VARIANT, SCHEME, StaticOnlyFetcher, font_configuration,
+                                    pdf_identifier)
 
     path, shared_fonts = task
     html = HTML(string=Path(path).read_text(), base_url=SCHEME,
                 url_fetcher=StaticOnlyFetcher(ROOT / "static"))
     options = {"font_config": font_configuration()} if shared_fonts else {}
-    return len(html.write_pdf(pdf_identifier=pdf_identifier(path), **options))
+    return len(html.write_pdf(pdf_identifier=pdf_identifier(path), pdf_variant=PDF_VARIANT,
+                              **options))
 
 
 def baseline(directory: str, workers: int, shared_fonts: bool = False) -> dict:

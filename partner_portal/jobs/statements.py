@@ -25,16 +25,19 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..mail import tracked
+from ..models import StatementRun
 from ..models.base import utcnow
 from ..services import audit
 from ..services.locking import begin_write
 from ..services.program import get_program
 from ..services.statements import data as statement_data
 from ..services.statements import outbox, render, store
+from ..services.statements import runs as statement_runs
 from ..services.statements.months import Month, period
 from .runner import job_lock
 
@@ -269,11 +272,13 @@ def deliver_emails(app: Flask, *, month: Month | None = None, progress: Progress
 
 
 def run_month(app: Flask, month: Month, *, now: datetime, email: bool, actor: audit.Actor,
-              workers: int | None = None) -> Summary:
+              workers: int | None = None, progress: Progress | None = None,
+              on_plan: Callable[[int], None] | None = None) -> Summary:
     """The scheduled job's whole run (the caller holds the monthly-statements lock):
     generate, queue the emails, deliver them unless a delivery run is going on (then that
     run or the next one delivers them). One audit entry for the run."""
-    summary = generate(app, month, now=now, workers=workers, generated_by=actor.label)
+    summary = generate(app, month, now=now, workers=workers, generated_by=actor.label,
+                       progress=progress, on_plan=on_plan)
     if email:
         summary.emails.update(queue_emails(month, now=now))
         with job_lock(app, EMAIL_LOCK) as acquired:
@@ -291,3 +296,71 @@ def record_run(summary: Summary, *, actor: audit.Actor, email: bool) -> None:
                         "failed": len(summary.failed), "email": email,
                         "emails": dict(summary.emails)}, now=utcnow())
     db.session.commit()
+
+
+# --- runs asked for from the admin Statements page -------------------------------------
+
+PROGRESS_EVERY = 0.5  # seconds between progress writes (and one at the end)
+
+
+def _update_run(run_id: int, **values) -> None:
+    db.session.commit()
+    begin_write()
+    db.session.execute(update(StatementRun).where(StatementRun.id == run_id).values(**values))
+    db.session.commit()
+
+
+def make_requested(app: Flask, *, workers: int | None = None) -> str:
+    """Make every queued statement run (``services/statements/runs.py``), oldest first,
+    writing each one's progress as its statements are stored. Holds the monthly-statements
+    lock, so it never runs beside the command line or the monthly job: when one of them is
+    busy, the runs wait for the next tick. A run that cannot finish is marked failed with
+    the reason (and the job fails, so the Scheduled jobs page and the log show it)."""
+    if not statement_runs.has_queued():
+        db.session.commit()
+        return "no statement runs queued"
+    db.session.commit()
+    lines: list[str] = []
+    with job_lock(app, GENERATE_LOCK) as acquired:
+        if not acquired:
+            return "statements are being made by another process; queued runs wait"
+        while True:
+            begin_write()
+            run = statement_runs.next_queued()
+            if run is None:
+                db.session.commit()
+                break
+            started = utcnow()
+            statement_runs.start(run, now=started)
+            run_id, email = run.id, run.email
+            month = Month(int(run.month[:4]), int(run.month[5:]))
+            actor = audit.Actor(run.requested_by_id, run.requested_by_label)
+            db.session.commit()
+            done, last = 0, time.monotonic()
+
+            def plan(total: int, run_id=run_id) -> None:
+                _update_run(run_id, total=total, rendered=0, failed=0)
+
+            def step(n: int, run_id=run_id) -> None:
+                nonlocal done, last
+                done += n
+                if time.monotonic() - last >= PROGRESS_EVERY:
+                    last = time.monotonic()
+                    _update_run(run_id, rendered=done)
+
+            try:
+                summary = run_month(app, month, now=started, email=email, actor=actor,
+                                    workers=workers, progress=step, on_plan=plan)
+            except Exception as exc:
+                db.session.rollback()
+                log.exception("statement run %s (%s) failed", run_id, month)
+                begin_write()
+                statement_runs.fail(statement_runs.get(run_id),
+                                    f"{type(exc).__name__}: {exc}", now=utcnow())
+                db.session.commit()
+                raise
+            begin_write()
+            statement_runs.finish(statement_runs.get(run_id), summary, now=utcnow())
+            db.session.commit()
+            lines.append(summary.line())
+    return "; ".join(lines) or "no statement runs queued"

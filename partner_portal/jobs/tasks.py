@@ -46,6 +46,15 @@ def monthly_statements(now: datetime) -> str:
     return summary.line()
 
 
+def statement_runs(now: datetime) -> str:
+    """Make the statement runs managers queued on the admin Statements page."""
+    from flask import current_app
+
+    from .statements import make_requested
+
+    return make_requested(current_app._get_current_object())
+
+
 def statement_emails(now: datetime) -> str:
     """Deliver pending statement emails (retries, resends); the runner holds this job's
     lock, which is the lock every statement email sender holds."""

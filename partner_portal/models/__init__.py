@@ -17,7 +17,7 @@ from .partners import Partner, PartnerEmailPreference, PartnerGroup, TermsAccept
 from .payouts import Payout, PayoutBatch, PayoutItem
 from .program import Program, TermsVersion
 from .reporting import DailyStat, LinkStat, MonthlyStanding
-from .statements import Statement, StatementEmail
+from .statements import Statement, StatementEmail, StatementRun
 from .tracking import Click, Conversion, TrackingLink
 from .webhooks import WebhookDelivery, WebhookEndpoint
 from .vetting import AutoDecisionRule, PartnerNote, PartnerRisk
@@ -58,6 +58,7 @@ __all__ = [
     "Program",
     "Statement",
     "StatementEmail",
+    "StatementRun",
     "TermsAcceptance",
     "TermsVersion",
     "TrackingLink",

@@ -105,3 +105,48 @@ class StatementEmail(db.Model):
 
     partner = relationship("Partner")
     statement = relationship("Statement")
+
+
+STATEMENT_RUN_STATUSES = ("queued", "running", "succeeded", "failed")
+OPEN_RUN = "status IN ('queued', 'running')"
+
+
+class StatementRun(db.Model):
+    """A month's statements asked for from the admin Statements page: queued by the page,
+    made by the scheduler's ``statement-runs`` job, which writes its progress here.
+
+    ``queued → running → succeeded | failed`` (``services/lifecycle.py: STATEMENT_RUN``);
+    a run found ``running`` with nobody holding the statements lock was interrupted and is
+    queued again (the generation carries on where it stopped). At most one open (queued
+    or running) run per month: a partial unique index, so a double click makes one run.
+    """
+
+    __tablename__ = "statement_runs"
+    __table_args__ = (
+        Index("uq_statement_runs_open_month", "month", unique=True,
+              sqlite_where=text(OPEN_RUN), postgresql_where=text(OPEN_RUN)),
+        Index("ix_statement_runs_month_created", "month", "created_at"),
+        CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')",
+                        name="status_valid"),
+        CheckConstraint(f"month LIKE '{MONTH_PATTERN}'", name="month_format"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    email: Mapped[bool] = mapped_column(default=False)  # email each statement once when made
+    total: Mapped[int | None] = mapped_column()  # statements to render, known once it starts
+    rendered: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    already: Mapped[int] = mapped_column(default=0)  # partners who had a current statement
+    result: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # what went wrong, for the page
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_by_label: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ("queued", "running")

@@ -4,6 +4,11 @@ nothing else: no network, no ``file:`` paths, no data the template did not put t
 Templates refer to assets as ``static:css/pdf.css`` or ``static:img/logo.svg`` (relative
 URLs resolve against ``static:`` too). Rendering is deterministic: the same HTML and the
 same ``identifier`` give the same bytes.
+
+Every PDF is tagged, as PDF/UA-1 (``pdf_variant="pdf/ua-1"``): a structure tree
+(``StructTreeRoot``, ``MarkInfo /Marked true``) that screen readers follow, the document
+language and title, and the PDF/UA identification in the XMP metadata. WeasyPrint writes
+no clock or random value for that variant, so the bytes stay reproducible.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 log = logging.getLogger(__name__)
 SCHEME = "static:"
+PDF_VARIANT = "pdf/ua-1"
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -70,7 +76,7 @@ def render_pdf(html: str, *, static_root: str | Path, identifier: str) -> bytes:
     fetcher = StaticOnlyFetcher(static_root)
     document = HTML(string=html, base_url=SCHEME, url_fetcher=fetcher)
     pdf = document.write_pdf(pdf_identifier=pdf_identifier(identifier),
-                             font_config=font_configuration())
+                             pdf_variant=PDF_VARIANT, font_config=font_configuration())
     if fetcher.refused:
         log.warning("PDF %s: refused %d outside URL(s)", identifier, len(fetcher.refused))
     return pdf

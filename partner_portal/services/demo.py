@@ -323,7 +323,8 @@ def _assess_risk(partners, now) -> None:
 
 
 def _seed_payouts(now: datetime, staff: dict, result: SeedResult) -> None:
-    """A settled batch from a month ago and this month's draft, the first time only."""
+    """A settled batch from a month ago and this month's draft (canceled when nobody is
+    due a payout yet, as on a short history), the first time only."""
     from ..models import PayoutBatch
     from . import payout_batches, payouts
 
@@ -346,7 +347,9 @@ def _seed_payouts(now: datetime, staff: dict, result: SeedResult) -> None:
                                 now=now - timedelta(days=25))
         else:
             payouts.mark_paid(payout.id, None, actor=finance, now=now - timedelta(days=25))
-    payout_batches.create_batch(today - timedelta(days=1), actor=finance, now=now)
+    draft, _ = payout_batches.create_batch(today - timedelta(days=1), actor=finance, now=now)
+    if not draft.payouts:  # nothing to review: the demo ships no empty draft
+        payouts.cancel_batch(draft.id, actor=finance, now=now)
     result.add("payout batches", 2)
 
 

@@ -47,6 +47,7 @@ CAPS = {
                                 redirects_clicks=True)],
 }
 RENEWAL_OFFER = "Basecamp Gear Subscription"
+APPROVAL_HOUR = 7  # UTC: the approve-commissions job's 02:05 in the demo's New York
 
 
 def configure(offers: list[Offer], partners: list[Partner], manager, now: datetime, result) -> None:
@@ -105,12 +106,27 @@ def record_history(orders: list[dict], offers: dict[int, Offer], rng: random.Ran
                 renewals.append(dict(offer_id=offer.id, order_id=f"{order['order_id']}-R{month}",
                                      amount=order["amount"], event="renewal",
                                      customer_id=order["customer_id"], occurred_at=at))
-    for order in sorted(orders + renewals, key=lambda o: o["occurred_at"]):
+    hold_over = audit.Actor.system("hold period")
+    history = sorted(orders + renewals, key=lambda o: o["occurred_at"])
+    # Commissions are approved as the scheduler approves them, each night once their hold
+    # period is over, so each month's statement credits what was approved in that month
+    # (approving everything at seed time put the whole history into today's balance and
+    # left every earlier statement with nothing credited).
+    nightly = (history[0]["occurred_at"].replace(hour=APPROVAL_HOUR, minute=5, second=0,
+                                                 microsecond=0) + timedelta(days=1)
+               if history else now)
+    for order in history:
+        while nightly <= order["occurred_at"]:
+            commissions.approve_due(nightly, actor=hold_over)
+            nightly += timedelta(days=1)
         record_conversion(ConversionInput(currency=offers[order["offer_id"]].currency, **order),
                           actor=system, now=order["occurred_at"], alert=False)
     result.add("conversions", len(orders) + len(renewals))
 
-    commissions.approve_due(now, actor=audit.Actor.system("hold period"))
+    while nightly <= now:
+        commissions.approve_due(nightly, actor=hold_over)
+        nightly += timedelta(days=1)
+    commissions.approve_due(now, actor=hold_over)
     manager = audit.Actor(None, "manager@demo.test", "198.51.100.7")
     pending = list(db.session.scalars(select(Commission.id).where(
         Commission.status == "pending", Commission.kind == "conversion").order_by(Commission.id)))

@@ -112,3 +112,15 @@ STATEMENT_EMAIL = Lifecycle(
         T("resend", "failed", "pending"),
     ],
 )
+
+# A month's statements asked for from the admin page (models/statements.py: StatementRun).
+STATEMENT_RUN = Lifecycle(
+    "statement run",
+    ("queued", "running", "succeeded", "failed"),
+    [
+        T("start", "queued", "running"),
+        T("succeed", "running", "succeeded"),
+        T("fail", ("queued", "running"), "failed"),
+        T("requeue", "running", "queued"),  # interrupted: nobody held the lock any more
+    ],
+)

@@ -8,7 +8,9 @@ marks them paid and emails the partner.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select, update
 
@@ -189,6 +191,64 @@ def mark_paid(payout_id: int, reference: str | None, *, actor: audit.Actor,
                                   "reference": payout.reference, "batch_id": payout.batch_id},
                   now=now)
     return payout
+
+
+SETTLEABLE = ("approved", "sent")
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What one "mark paid" of many payouts did: the payouts it paid now, and those that
+    were already paid (a second press, or another person's, got there first)."""
+
+    paid: list[Payout]
+    already_paid: list[Payout]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((p.amount for p in self.paid), Decimal(0))
+
+
+def mark_batch_paid(batch_id: int, payout_ids: list[int] | None, reference: str | None, *,
+                    actor: audit.Actor, now: datetime) -> Settled:
+    """Mark the chosen payouts of an approved batch paid with one reference (every
+    approved or sent one when ``payout_ids`` is None).
+
+    Each payout moves through the payout lifecycle one transition at a time (an approved
+    one is sent, then paid) and each move is audited and emails the partner, as when it
+    is marked by hand. The batch row is locked first, so two presses take turns: the
+    second finds the payouts paid and pays nothing again. A chosen payout that is not of
+    this batch, or cannot be paid (draft, failed, canceled), refuses the whole request
+    and nothing changes."""
+    batch = get_batch(batch_id, for_update=True)
+    if batch.status not in ("approved", "completed"):
+        raise ValidationError("Approve the batch before marking its payouts paid.",
+                              field="payouts")
+    by_id = {p.id: p for p in batch.payouts}
+    if payout_ids is None:
+        chosen = [p for p in batch.payouts if p.status in SETTLEABLE + ("paid",)]
+    else:
+        if not payout_ids:
+            raise ValidationError("Tick at least one payout to mark paid.", field="payouts")
+        unknown = [i for i in payout_ids if i not in by_id]
+        if unknown:
+            raise ValidationError(f"Payout #{unknown[0]} is not in this batch.", field="payouts")
+        chosen = [by_id[i] for i in dict.fromkeys(payout_ids)]
+    blocked = [p for p in chosen if p.status not in SETTLEABLE + ("paid",)]
+    if blocked:
+        raise ValidationError(f"The payout to {blocked[0].partner.name} is {blocked[0].status} "
+                              "and cannot be marked paid.", field="payouts")
+    todo = [p for p in chosen if p.status in SETTLEABLE]
+    already = [p for p in chosen if p.status == "paid"]
+    if not todo and not already:
+        raise ValidationError("No payouts to mark paid.", field="payouts")
+    reference = _clean_reference(reference, required=any(not p.reference for p in todo))
+    paid = []
+    for payout in todo:
+        if payout.status == "approved":
+            mark_sent(payout.id, reference, actor=actor, now=now)
+        paid.append(mark_paid(payout.id, reference, actor=actor, now=now))
+    return Settled(paid, already)
 
 
 def mark_failed(payout_id: int, reason: str | None, *, actor: audit.Actor,

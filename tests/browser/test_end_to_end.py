@@ -367,7 +367,11 @@ def test_journey_4_finance_pays_and_partner_sees_it(new_page, make_user, db, out
     page.wait_for_url("**/admin/payouts/batches/*")
     assert page.locator("#batch-total").inner_text() == "$155.50"
     shot(page, f"e2e-4-batch-draft-{label}")
-    page.get_by_role("button", name="Approve batch").click()
+    page.get_by_role("link", name="Approve batch…").click()
+    page.wait_for_url("**/approve")
+    assert page.locator("#confirm-count").inner_text() == "1"
+    assert page.locator("#confirm-total").inner_text() == "$155.50"
+    page.get_by_role("button", name="Approve 1 payout for $155.50").click()
     assert "Batch approved" in page.locator(".flash").inner_text()
 
     # The PayPal file for the payment provider.

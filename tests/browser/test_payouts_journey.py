@@ -1,4 +1,5 @@
-"""Finance drafts a payout batch, reviews it, leaves one partner out and approves; then
+"""Finance drafts a payout batch, reviews it, leaves one partner out, approves after the
+confirmation and settles the batch with one reference; then
 looks at the program report and a partner's performance page."""
 
 from __future__ import annotations
@@ -73,16 +74,40 @@ def test_finance_reviews_and_approves_a_batch(new_page, make_user, db, viewport,
     page.locator("tr", has_text="Ben Dubois").get_by_role("button", name="Leave out").click()
     assert page.locator("#batch-total").inner_text() == "$219.75"
     assert "Traffic under review" in page.locator("tr", has_text="Ben Dubois").inner_text()
-    page.get_by_role("button", name="Approve batch").click()
+    page.get_by_role("link", name="Approve batch…").click()
+    page.wait_for_url("**/approve")
+    assert page.locator("#confirm-count").inner_text() == "2"
+    assert page.locator("#confirm-total").inner_text() == "$219.75"
+    shot(page, f"payout-batch-approve-confirm-{label}")
+    page.get_by_role("button", name="Approve 2 payouts for $219.75").click()
     assert "Batch approved" in page.locator(".flash").inner_text()
     assert page.get_by_role("link", name="PayPal Payouts file (CSV)").is_visible()
     shot(page, f"payout-batch-approved-{label}")
 
+    # Paid in one PayPal batch: sent together, then all ticked and paid with one reference.
+    page.get_by_label("Reference", exact=True).fill("PP-BATCH-5521")
+    page.get_by_role("button", name="Mark approved payouts sent").click()
+    assert "Payouts marked as sent" in page.locator(".flash").inner_text()
+    page.get_by_label("Select all 2 open payouts").check()
+    assert page.get_by_label("Select the payout to Ava Walker").is_checked()
+    assert page.get_by_label("Select the payout to Chloe Moreau").is_checked()
+    page.get_by_label("Select the payout to Chloe Moreau").uncheck()
+    assert not page.get_by_label("Select all 2 open payouts").is_checked()
+    page.get_by_label("Select all 2 open payouts").check()
+    page.get_by_label("Payment reference", exact=True).fill("PP-BATCH-5521")
+    shot(page, f"payout-batch-settle-form-{label}")
+    page.get_by_role("button", name="Mark selected paid").click()
+    assert ("2 payouts marked paid ($219.75)" in page.locator(".flash").inner_text())
+    assert "Completed" in page.locator("h1").inner_text()
+    assert page.locator("tr", has_text="Ava Walker").get_by_text("Paid").is_visible()
+    shot(page, f"payout-batch-settled-{label}")
+
     db.session.rollback()  # end the test's read snapshot; see what the server committed
     batch = db.session.scalar(select(PayoutBatch))
-    assert batch.status == "approved"
-    assert sorted((p.partner.name, p.status) for p in batch.payouts) == [
-        ("Ava Walker", "approved"), ("Ben Dubois", "canceled"), ("Chloe Moreau", "approved")]
+    assert batch.status == "completed"
+    assert sorted((p.partner.name, p.status, p.reference) for p in batch.payouts) == [
+        ("Ava Walker", "paid", "PP-BATCH-5521"), ("Ben Dubois", "canceled", None),
+        ("Chloe Moreau", "paid", "PP-BATCH-5521")]
 
     page.get_by_role("link", name="Reports", exact=True).click()
     page.wait_for_url("**/admin/reports")

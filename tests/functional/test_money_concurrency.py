@@ -242,8 +242,10 @@ def test_20_parallel_approvals_and_payments_change_each_state_once(db, live_serv
         return fire(N, lambda i: sessions[i].post(live_server.url + path, data=data or {},
                                                   allow_redirects=False, timeout=60))
 
+    included = [p for p in batch.payouts if not p.excluded]
+    confirmed = {"payouts": len(included), "total": str(sum(p.amount for p in included))}
     for path, action, data in (
-            (f"/admin/payouts/batches/{batch_id}/approve", "payout_batch.approve", None),
+            (f"/admin/payouts/batches/{batch_id}/approve", "payout_batch.approve", confirmed),
             (f"/admin/payouts/{payout_id}/sent", "payout.send", {"reference": "T-1"}),
             (f"/admin/payouts/{payout_id}/paid", "payout.mark_paid", {"reference": "T-1"})):
         results = press(path, data)

@@ -57,7 +57,7 @@ def test_finance_drafts_reviews_approves_and_settles_a_batch(client, login_as, t
     db.session.refresh(payout)
     assert payout.excluded is False
 
-    client.post(f"/admin/payouts/batches/{batch.id}/approve")
+    client.post(f"/admin/payouts/batches/{batch.id}/approve", data={"payouts": 1, "total": "120.00"})
     db.session.refresh(batch)
     assert batch.status == "approved"
     client.post(f"/admin/payouts/batches/{batch.id}/sent", data={"method": "paypal",
@@ -91,7 +91,7 @@ def test_the_creator_cannot_approve_when_a_second_approver_is_required(client, l
     login_as("finance")
     client.post("/admin/payouts/batches", data={"cutoff": _yesterday()})
     batch = db.session.scalar(select(PayoutBatch))
-    client.post(f"/admin/payouts/batches/{batch.id}/approve")
+    client.post(f"/admin/payouts/batches/{batch.id}/approve", data={"payouts": 1, "total": "120.00"})
     page = client.get(f"/admin/payouts/batches/{batch.id}").get_data(as_text=True)
     assert "needs a second person to approve" in page
     db.session.refresh(batch)

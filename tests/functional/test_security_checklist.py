@@ -42,6 +42,7 @@ from partner_portal.models import (
     PartnerGroup,
     PayoutBatch,
     Statement,
+    StatementRun,
     TermsVersion,
     User,
     WebhookEndpoint,
@@ -90,7 +91,7 @@ ONE_OFF = {"token"}
 # Arguments the world fixture fills with an id (or a name) from its data.
 ID_ARGS = {"partner_id", "offer_id", "link_id", "creative_id", "file_name", "code", "filename",
            "batch_id", "commission_id", "case_id", "cap_id", "rule_id", "announcement_id",
-           "group_id", "endpoint_id", "statement_id"}
+           "group_id", "endpoint_id", "statement_id", "run_id"}
 
 
 @pytest.fixture()
@@ -117,6 +118,8 @@ def world(app, db):
                           credits=Decimal("10.00"), debits=Decimal("0"), pending_amount=Decimal("0"),
                           sha256="0" * 64, size=8, pdf=b"%PDF-1.7")
     db.session.add(statement)
+    db.session.add(StatementRun(month="2026-10", status="failed", requested_by_label=HOSTILE["name"],
+                                total=2, rendered=1, failed=1, error=HOSTILE["name"]))
     terms.accept(mallory, [v.id for v in terms.pending_for(mallory)], ip=None, now=now)
     db.session.commit()
 
@@ -130,7 +133,8 @@ def world(app, db):
            "commission_id": first(Commission, Commission.partner_id == mallory.id),
            "case_id": first(FraudCase), "cap_id": first(Cap), "rule_id": first(CommissionRule),
            "announcement_id": first(Announcement), "group_id": first(PartnerGroup),
-           "endpoint_id": first(WebhookEndpoint), "statement_id": statement.id}
+           "endpoint_id": first(WebhookEndpoint), "statement_id": statement.id,
+           "run_id": first(StatementRun)}
     assert set(ids) == ID_ARGS
     return {"ids": {k: v for k, v in ids.items() if v is not None}, "mallory": mallory}
 

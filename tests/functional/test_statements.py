@@ -316,3 +316,58 @@ def test_cli_waits_for_nobody_while_another_run_holds_the_lock(app, db):
         assert held
         result = app.test_cli_runner().invoke(args=["statements", "generate", "--month", "2025-03"])
     assert result.exit_code != 0 and "another process" in result.output
+
+
+def test_the_statement_a_partner_downloads_is_a_tagged_pdf_ua_document(app, db, client, login_as):
+    """Screen readers get a structure tree: the PDF is tagged (StructTreeRoot, MarkInfo
+    /Marked true), says its language and title, and identifies itself as PDF/UA-1 in its
+    XMP metadata; it is still the same bytes for the same data."""
+    import io
+
+    from pypdf import PdfReader
+
+    h.program()
+    user = login_as("partner", approved_at=h.utc(2025, 1, 1))
+    h._commission(user.partner, None, "30.00", "approved", h.utc(2025, 3, 3), h.utc(2025, 3, 3),
+                  kind="bonus", explanation="Launch bonus")
+    db.session.commit()
+    generate(app)
+    mine = store.current(user.partner_id, MARCH)
+    download = client.get(f"/partner/statements/{mine.id}.pdf")
+    assert download.status_code == 200
+    reader = PdfReader(io.BytesIO(download.data))
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/StructTreeRoot"].get_object()["/Type"] == "/StructTreeRoot"
+    assert catalog["/MarkInfo"]["/Marked"].value is True
+    assert str(catalog["/Lang"]) == "en"
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert "Commission statement 2025-03" in reader.metadata.title
+    xmp = catalog["/Metadata"].get_object().get_data()
+    assert b"http://www.aiim.org/pdfua/ns/id/" in xmp and b'pdfuaid:part="1"' in xmp
+    # Tagging reads no clock: rendering the same data again gives the same bytes.
+    again = render.render(statement_data.build(user.partner_id, MARCH, now=utcnow(),
+                                               zone=ZoneInfo(h.NY), currency="USD"))
+    assert again == download.data
+
+
+def test_a_commission_approved_after_the_month_shows_as_pending_then(app, db):
+    """A statement is the month as it ended: a March commission approved (and paid) in April
+    is listed as pending in March with the day it was credited, is in March's pending
+    total, and is credited in April's statement."""
+    h.program()
+    summer, winter = h.offers()
+    partner = h.seeded_partner(summer, winter)
+    h._commission(partner, summer, "15.00", "paid", h.utc(2025, 3, 25, 16), h.utc(2025, 4, 8, 11),
+                  order=f"SLOW-{partner.id}-15", paid_at=h.utc(2025, 4, 20, 12))
+    zone = ZoneInfo(h.NY)
+    march = statement_data.build(partner.id, MARCH, now=LATER, zone=zone, currency="USD")
+    line = next(c for c in march.commissions if c.amount == 15)
+    assert (line.status, line.in_balance, str(line.credited_later)) == ("pending", False, "2025-04-08")
+    assert march.pending_total == h.EXPECTED["pending"] + 15
+    assert march.closing == h.EXPECTED["closing"]
+    text = h.pdf_text(render.render(march)).replace("\n", " ")
+    assert "credited 08 Apr 2025" in text
+    april = statement_data.build(partner.id, Month(2025, 4), now=LATER, zone=zone, currency="USD")
+    assert april.commissions_total == 15 and april.opening == march.closing
+    assert april.closing == march.closing + 15

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class TwoFactorSetupForm(FlaskForm):
@@ -11,3 +11,11 @@ class TwoFactorSetupForm(FlaskForm):
 
 class SecuritySettingsForm(FlaskForm):
     staff_2fa_required = BooleanField("Require two-factor authentication for all staff")
+
+
+class GenerateStatementsForm(FlaskForm):
+    """Admin → Statements: the month to make (checked by ``parse_month``) and whether to
+    email each statement."""
+
+    month = StringField("Month to make", validators=[Optional()])
+    email = BooleanField("Email each partner their statement (once, never twice)")

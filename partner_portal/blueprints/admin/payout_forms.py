@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...services.payout_details import METHOD_LABELS
@@ -24,6 +28,26 @@ class BatchSentForm(ReferenceForm):
     method = SelectField("Method", choices=[SelectChoice("", "All methods")]
                          + [SelectChoice(k, v) for k, v in METHOD_LABELS.items()],
                          validators=[Optional()])
+
+
+class BatchPaidForm(FlaskForm):
+    reference = StringField("Payment reference", validators=[Optional(), Length(max=120)],
+                            description="One reference for every payout you mark paid: the "
+                                        "PayPal batch id or bank transaction id.")
+
+
+class ApproveBatchForm(FlaskForm):
+    """The confirmation: the number of payouts and the total the manager was shown."""
+
+    payouts = IntegerField(validators=[Optional()], widget=HiddenInput())
+    total = HiddenField()
+
+    def matches(self, count: int, total: Decimal) -> bool:
+        try:
+            shown = Decimal(self.total.data or "")
+        except InvalidOperation:
+            return False
+        return self.payouts.data == count and shown == total
 
 
 class ReasonForm(FlaskForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from ...extensions import db
@@ -10,12 +12,14 @@ from ...models.base import utcnow
 from ...services import audit, payout_exports, payouts
 from ...services.errors import DomainError, NotFound
 from ...services.locking import begin_write
+from ...services.money import format_money
 from ...services.permissions import PAY
 from ...services.program import get_program, program_zone
 from ..forms import ConfirmForm, apply_error
 from ..units import writes
 from . import bp, requires
-from .payout_forms import BatchSentForm, CreateBatchForm, ReasonForm, ReferenceForm
+from .payout_forms import (ApproveBatchForm, BatchPaidForm, BatchSentForm, CreateBatchForm,
+                           ReasonForm, ReferenceForm)
 from .views import actor
 
 PER_PAGE = 25
@@ -65,32 +69,59 @@ def payout_batch(batch_id: int):
     return render_template("admin/payouts/batch.html", batch=batch, exports=exports,
                            confirm=ConfirmForm(), sent_form=BatchSentForm(formdata=None),
                            reason_form=ReasonForm(formdata=None),
-                           reference_form=ReferenceForm(formdata=None))
+                           reference_form=ReferenceForm(formdata=None),
+                           paid_form=BatchPaidForm(formdata=None))
 
 
-def _act(batch_id: int, action, success: str):
+def _act(batch_id: int, action, success):
     """Run one payout action from a small form, commit, and go back to the batch.
 
     The action runs in a write transaction of its own, so two people pressing the same
-    button at once take turns and the second gets a clear refusal."""
+    button at once take turns and the second gets a clear refusal. ``success`` is the
+    message, or a function of the action's result giving (message, category)."""
     db.session.rollback()
     begin_write()
     try:
-        action()
+        result = action()
     except DomainError as exc:
         db.session.rollback()
         field = f" ({exc.field.replace('_', ' ')})" if exc.field else ""
         flash(f"{exc.message}{field}", "error")
     else:
         db.session.commit()
-        flash(success, "success")
+        message, category = success(result) if callable(success) else (success, "success")
+        flash(message, category)
     return redirect(url_for("admin.payout_batch", batch_id=batch_id))
 
 
-@bp.route("/payouts/batches/<int:batch_id>/approve", methods=["POST"])
+def _to_approve(batch) -> tuple[int, Decimal]:
+    """The number and total of the payouts approving ``batch`` would pay."""
+    included = [p for p in batch.payouts if not p.excluded and p.status == "draft"]
+    return len(included), sum((p.amount for p in included), Decimal(0))
+
+
+@bp.route("/payouts/batches/<int:batch_id>/approve", methods=["GET", "POST"])
 @requires(PAY)
 def payout_batch_approve(batch_id: int):
-    _batch_or_404(batch_id)
+    """Approving asks first: a page with the number of payouts and the total, whose form
+    sends both back. A POST without them, or with figures the batch no longer has (a
+    payout was left out meanwhile), shows the confirmation again and changes nothing."""
+    batch = _batch_or_404(batch_id)
+    count, total = _to_approve(batch)
+    form = ApproveBatchForm(formdata=None, payouts=count, total=str(total))
+    if request.method == "GET" or batch.status != "draft":
+        if batch.status != "draft":
+            flash(f"This batch is {batch.status}: there is nothing to approve.", "info")
+            return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+        return render_template("admin/payouts/approve.html", batch=batch, form=form,
+                               count=count, total=total)
+    posted = ApproveBatchForm()
+    if not posted.validate_on_submit() or not posted.matches(count, total):
+        changed = posted.payouts.data is not None or bool(posted.total.data)
+        return render_template(
+            "admin/payouts/approve.html", batch=batch, form=form, count=count, total=total,
+            error=("The batch changed since you looked: check the figures again."
+                   if changed else "Confirm the number of payouts and the total first.")), 400
     return _act(batch_id, lambda: payouts.approve_batch(batch_id, actor=actor(), now=utcnow()),
                 "Batch approved. Export the payment files, then mark the payouts sent.")
 
@@ -112,6 +143,36 @@ def payout_batch_sent(batch_id: int):
     return _act(batch_id, lambda: payouts.mark_batch_sent(
         batch_id, form.method.data or None, form.reference.data, actor=actor(), now=utcnow()),
         "Payouts marked as sent.")
+
+
+@bp.route("/payouts/batches/<int:batch_id>/paid", methods=["POST"])
+@requires(PAY)
+def payout_batch_paid(batch_id: int):
+    """Mark the ticked payouts (or, with "Mark all paid", every one still open) paid with
+    one reference."""
+    batch = _batch_or_404(batch_id)
+    form = BatchPaidForm()
+    form.validate()
+    ids = None
+    if request.form.get("scope") != "all":
+        try:
+            ids = [int(value) for value in request.form.getlist("payout_ids")]
+        except ValueError:
+            flash("Tick payouts from the list. (payouts)", "error")
+            return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+
+    def done(result: payouts.Settled):
+        if not result.paid:
+            return ("Already paid: nothing was changed (each payout is paid once).", "info")
+        n = len(result.paid)
+        message = (f"{n} payout{'s' if n != 1 else ''} marked paid "
+                   f"({format_money(result.total, batch.currency)}); the partners have been emailed.")
+        if result.already_paid:
+            message += f" {len(result.already_paid)} already paid, left as they were."
+        return message, "success"
+
+    return _act(batch_id, lambda: payouts.mark_batch_paid(
+        batch_id, ids, form.reference.data, actor=actor(), now=utcnow()), done)
 
 
 @bp.route("/payouts/batches/<int:batch_id>/export/<name>")

@@ -1,8 +1,10 @@
-"""Statements by month: generated, emailed, failed; preview, resend, regenerate."""
+"""Statements by month: make them, generated, emailed, failed; preview, resend,
+regenerate."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
 
 from ...extensions import db
 from ...jobs import statements as runs
@@ -10,13 +12,15 @@ from ...jobs.runner import job_lock
 from ...models.base import utcnow
 from ...services.errors import DomainError, NotFound
 from ...services.paging import page_number, paginate
-from ...services.permissions import PAY
+from ...services.permissions import PAY, STATEMENTS
 from ...services.program import program_zone
 from ...services.statements import outbox, store
+from ...services.statements import runs as statement_runs
 from ...services.statements.months import Month, parse_month
 from ..csvutil import batched, csv_response
 from ..forms import ConfirmForm
 from . import bp, requires
+from .forms import GenerateStatementsForm
 from .partners import start_write
 from .views import actor
 
@@ -52,16 +56,67 @@ def statements_index():
               s.opening_balance, s.closing_balance, s.pending_amount, s.currency, s.sha256,
               s.generated_at.isoformat(), e.status if e else "", e.sent_at.isoformat()
               if e and e.sent_at else "", e.last_error if e else "") for s, p, e in rows))
+    return _index(month, month_error=month_error, status=status, q=q, query=query)
+
+
+def _index(month: Month, *, month_error=None, status="", q="", query=None, form=None,
+           code: int = 200):
+    if query is None:
+        query = store.month_rows(month, status=status or None, q=q or None)
     page = paginate(query, page_number(request.args.get("page")), scalars=False)
     zone = program_zone()
     latest = Month.of(utcnow(), zone)
     recent = [latest]
     while len(recent) < 12:
         recent.append(recent[-1].previous())
+    if form is None:
+        form = GenerateStatementsForm(formdata=None, month=str(month))
     return render_template(
         "admin/statements.html", month=month, month_error=month_error, status=status, q=q,
         filters=EMAIL_FILTERS, page=page, counts=store.month_counts(month, zone),
-        recent=recent, current_month=latest, confirm=ConfirmForm())
+        recent=recent, current_month=latest, confirm=ConfirmForm(), generate_form=form,
+        run=statement_runs.latest(month)), code
+
+
+@bp.route("/statements/runs", methods=["POST"])
+@requires(STATEMENTS)
+def statements_generate():
+    """Queue a month's statements; the scheduler's statement-runs job makes them and the
+    page shows the progress. Pressing twice (or two people at once) queues one run."""
+    form = GenerateStatementsForm()
+    zone, now = program_zone(), utcnow()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        month = parse_month(form.month.data, now=now, zone=zone)
+    except DomainError as exc:
+        form.month.errors = [exc.message]
+        return _index(Month.of(now, zone).previous(), form=form, code=400)
+    start_write()
+    run, created = statement_runs.request(month, email=form.email.data, actor=actor(), now=now)
+    db.session.commit()
+    if created:
+        flash(f"Statements for {month.label} are queued: the progress shows below.", "success")
+    else:
+        flash(f"Statements for {month.label} are already {run.status}: here is their progress.",
+              "info")
+    return redirect(url_for("admin.statements_index", month=str(month)))
+
+
+@bp.route("/statements/runs/<int:run_id>.json")
+def statement_run_progress(run_id: int):
+    """The run's progress for the page's script (it polls while the run is open)."""
+    try:
+        run = statement_runs.get(run_id)
+    except NotFound:
+        abort(404)
+    return jsonify(progress_of(run))
+
+
+def progress_of(run) -> dict:
+    return {"id": run.id, "month": run.month, "status": run.status, "total": run.total,
+            "rendered": run.rendered, "failed": run.failed, "already": run.already,
+            "open": run.is_open, "error": run.error, "result": run.result}
 
 
 def _statement_or_404(statement_id: int):

@@ -5,9 +5,11 @@ pages and the API show the same numbers.
   with its running balance, closing balance. Categories (commissions, adjustments,
   payouts, returned payouts) are sums of those entries, so
   ``opening + commissions + adjustments − payouts + returned = closing`` exactly.
-- "Commissions this month" lists every commission created in the period, whatever its
-  status; pending and held ones are listed but are not in the balance (the ledger counts a
-  commission from its approval), and the statement says so.
+- "Commissions this month" lists every commission created in the period with its status
+  at the end of the period: one approved after the period shows as pending then, with the
+  day it was credited (it is in the next statement's credits); pending and held ones are
+  listed but are not in the balance (the ledger counts a commission from its approval),
+  and the statement says so. The pending total is what was waiting at the period's end.
 - Totals by offer group the ledger's commission entries of the period by offer.
 """
 
@@ -46,6 +48,7 @@ class CommissionLine:
     status: str
     amount: Decimal
     in_balance: bool
+    credited_later: date | None = None  # approved after the period: the day it was credited
 
 
 @dataclass(frozen=True)
@@ -165,12 +168,23 @@ def build(partner_id: int, month: Month, *, now: datetime, zone: ZoneInfo,
                    Commission.created_at < end)
             .order_by(Commission.created_at, Commission.id)):
         credited_at = commission.approved_at or commission.created_at
-        in_balance = commission.status in ledger.CREDITED_STATUSES and credited_at < end
+        credited = commission.status in ledger.CREDITED_STATUSES
+        in_balance = credited and credited_at < end
+        # The status at the end of the period, as the balance saw it: a commission
+        # approved after the period was still pending then (and says when it was credited).
+        if in_balance:
+            paid_later = commission.paid_at is not None and commission.paid_at >= end
+            status = "paid" if commission.status == "paid" and not paid_later else "approved"
+        elif credited:
+            status = "pending"
+        else:
+            status = commission.status
         data.commissions.append(CommissionLine(
             commission.created_at.astimezone(zone).date(), offer_name or "—",
-            mask_reference(order_id), commission.explanation or "", commission.status,
-            r(commission.amount), in_balance))
-        if commission.status in NOT_IN_BALANCE:
+            mask_reference(order_id), commission.explanation or "", status,
+            r(commission.amount), in_balance,
+            credited_at.astimezone(zone).date() if credited and not in_balance else None))
+        if status in NOT_IN_BALANCE:
             data.pending_total += commission.amount
             by_offer[offer_name or ""][2] += commission.amount
 

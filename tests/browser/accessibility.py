@@ -29,7 +29,8 @@ RUN_AXE = """async () => {
   const results = await window.axe.run(document, { resultTypes: ["violations"] });
   return results.violations.map(v => ({
     id: v.id, impact: v.impact || "", help: v.help,
-    targets: v.nodes.map(n => n.target.join(" ")),
+    targets: v.nodes.map(n => n.target.join(" ") + " (" +
+      (n.failureSummary || "").replace(/\s+/g, " ").replace(/^Fix (any|all) of the following: /, "").slice(0, 160) + ")"),
   }));
 }"""
 

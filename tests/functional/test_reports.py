@@ -90,7 +90,7 @@ def test_dashboard_page_and_csv_for_every_table(client, login_as, program_data):
     page = client.get("/admin/reports").get_data(as_text=True)
     assert 'id="kpi-clicks"' in page and ">200<" in page
     assert "$800.00" in page and "$80.00" in page and "10.00×" in page and "4.00%" in page
-    assert "Stella Star" in page and "<svg class=\"chart\"" in page
+    assert "Stella Star" in page and "<svg class=\"trend-chart\"" in page
     for table, first in (("daily", "day"), ("partners", "partner"), ("offers", "offer"),
                          ("groups", "group")):
         response = client.get(f"/admin/reports?format=csv&table={table}&range=30d")

@@ -57,7 +57,7 @@ def new_page(browser, live_server, app, request):
     def make(viewport=DESKTOP, **kwargs):
         context = browser.new_context(viewport=viewport, base_url=live_server.url, **kwargs)
         context.set_default_timeout(10_000)
-        auditor.watch(context)
+        auditor.watch(context, script=kwargs.get("java_script_enabled", True))
         contexts.append(context)
         page = context.new_page()
         errors = []
@@ -78,9 +78,19 @@ def shot(page, name: str) -> Path:
     return path
 
 
-def nav_to(page, name: str) -> None:
-    """Follow a link of the main navigation, opening the phone's Menu first if it is folded."""
+def open_menu(page) -> None:
+    """On a phone, unfold the Menu (the navigation and Sign out) if it is folded."""
     toggle = page.get_by_role("button", name="Menu")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
+
+
+def nav_to(page, name: str) -> None:
+    """Follow a link of the main navigation, opening the phone's Menu first if it is folded."""
+    open_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def sign_out(page) -> None:
+    open_menu(page)
+    page.locator(".user-menu").get_by_role("button", name="Sign out").click()

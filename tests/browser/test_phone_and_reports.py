@@ -82,6 +82,7 @@ def _every_destination_reachable(page, names, label, menu=None):
         link = nav.get_by_role("link", name=name, exact=True)
         expect(link).to_be_visible()
         assert _within_screen(page, link), f"{name} is off-screen at {label} width"
+    expect(page.locator(".user-menu").get_by_role("button", name="Sign out")).to_be_visible()
     if menu:
         nav.get_by_text("Program", exact=True).click()
         for name in menu:

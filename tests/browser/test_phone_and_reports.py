@@ -127,6 +127,10 @@ def test_every_partner_destination_is_reachable_and_news_stays_short(new_page, d
     if label == "phone":
         assert news.bounding_box()["height"] < 420, "the news pushes the page down"
         expect(news.locator(".announcement-body").nth(1)).to_be_hidden()
+    # Money in sight without scrolling a table: earnings right after the counts.
+    by_offer = page.get_by_role("group", name="Figures by offer")
+    assert _within_screen(page, by_offer.get_by_role("columnheader", name="Earnings"))
+    assert _within_screen(page, by_offer.get_by_role("cell", name="$720.00"))
     news.get_by_role("link", name="Double commission weekend 2").click()
     page.wait_for_url("**/partner/announcements#a-*")
     expect(page.locator(".announcement-body").nth(1)).to_be_visible()
@@ -184,6 +188,8 @@ def test_report_charts_compare_with_the_previous_period_and_read(new_page, make_
     table = page.get_by_role("group", name="Top partners")
     assert table.get_attribute("tabindex") == "0"
     cue = page.locator("#top-partners").locator("xpath=../following-sibling::p[1]")
+    for money in ("Revenue", "Commission"):  # money first, in sight on a phone too
+        assert _within_screen(page, page.locator("#top-partners thead th", has_text=money))
     if label == "phone":
         expect(cue).to_have_text("Scroll sideways for more →")
         assert not _within_screen(page, page.locator("#top-partners th", has_text="EPC"))
@@ -198,6 +204,7 @@ def test_report_charts_compare_with_the_previous_period_and_read(new_page, make_
     shot(page, f"phone-reports-{label}")
     page.goto(f"/admin/partners/{partners[0].id}/performance")
     expect(page.locator("figure.trend")).to_have_count(4)
+    expect(page.locator(".lede")).to_contain_text("compared with the 30 days before")
     expect(page.locator("#kpi-commission .delta")).to_contain_text("vs $450.00")  # 30 × $15
     shot(page, f"phone-partner-performance-{label}")
     assert page.js_errors == []

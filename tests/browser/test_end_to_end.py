@@ -285,7 +285,7 @@ def test_journey_2_click_and_sale_reach_the_dashboard(new_page, db, live_server,
     assert page.locator("#kpi-earnings .value").inner_text() == "$8.00"
     assert page.locator("#kpi-pending .value").inner_text() == "$8.00"
     by_offer = page.locator("section", has_text="By offer").locator("tbody tr", has_text="Trail Shoes")
-    assert by_offer.locator("td").all_inner_texts()[:3] == ["1", "1", "100.0%"]
+    assert by_offer.locator("td").all_inner_texts()[:4] == ["1", "1", "$8.00", "100.0%"]
     shot(page, f"e2e-2-dashboard-{label}")
 
     # The commission itself, with how it was worked out; and the link's own figures.

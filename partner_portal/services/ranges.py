@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from . import dashboard_ranges
 from .errors import ValidationError
 
 PRESETS = {
@@ -38,6 +39,12 @@ class DateRange:
         """[start, end) as aware datetimes (local midnight to the midnight after ``end``)."""
         return (datetime.combine(self.start, time(0), tzinfo=self.zone),
                 datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=self.zone))
+
+    def previous(self) -> DateRange:
+        """The period of equal length that ends the day before this one starts: the one
+        the reports compare with, as the partner dashboard does."""
+        before = dashboard_ranges.DateRange("custom", self.start, self.end, self.zone).previous()
+        return DateRange("custom", before.start, before.end, self.zone)
 
     @property
     def label(self) -> str:

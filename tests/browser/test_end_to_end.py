@@ -40,7 +40,7 @@ from partner_portal.services.program import get_program
 from .. import statement_helpers
 from ..conftest import DEFAULT_PASSWORD
 from ..factories import CommissionFactory, GroupFactory, OfferFactory, PartnerFactory
-from .conftest import DESKTOP, PHONE, SCREENSHOTS, shot
+from .conftest import DESKTOP, PHONE, SCREENSHOTS, nav_to, shot
 
 pytestmark = pytest.mark.browser
 
@@ -154,7 +154,7 @@ def test_journey_1_newcomer_is_vetted_and_copies_a_banner(new_page, make_user, d
     # A manager sees the risk signals with their evidence, and approves.
     staff = new_page(viewport)
     sign_in(staff, manager.email, lands_on="**/admin/")
-    staff.get_by_role("link", name="Partners", exact=True).click()
+    nav_to(staff, "Partners")
     row = staff.locator("tbody tr", has_text="Nina Newcomer")
     assert "Same website as another partner" in row.inner_text()
     assert "Email domain unrelated to the website" in row.inner_text()
@@ -190,7 +190,7 @@ def test_journey_1_newcomer_is_vetted_and_copies_a_banner(new_page, make_user, d
     shot(partner, f"e2e-1-link-{label}")
 
     # The banner's snippet carries that link; copying it shows "Copied" and fills the clipboard.
-    partner.get_by_role("link", name="Creatives", exact=True).first.click()
+    nav_to(partner, "Creatives")
     banner = partner.locator("article.creative", has_text="Spring 300×250")
     snippet = banner.locator("textarea").input_value()
     assert f'href="{url}"' in snippet and "<img" in snippet
@@ -285,7 +285,7 @@ def test_journey_2_click_and_sale_reach_the_dashboard(new_page, db, live_server,
     assert page.locator("#kpi-earnings .value").inner_text() == "$8.00"
     assert page.locator("#kpi-pending .value").inner_text() == "$8.00"
     by_offer = page.locator("section", has_text="By offer").locator("tbody tr", has_text="Trail Shoes")
-    assert by_offer.locator("td").all_inner_texts()[:3] == ["1", "1", "100.0%"]
+    assert by_offer.locator("td").all_inner_texts()[:4] == ["1", "1", "$8.00", "100.0%"]
     shot(page, f"e2e-2-dashboard-{label}")
 
     # The commission itself, with how it was worked out; and the link's own figures.
@@ -329,7 +329,7 @@ def test_journey_3_statement_emailed_and_downloaded(app, new_page, db, smtp_serv
     # The partner finds it on their Statements page and downloads it.
     page = new_page(viewport, accept_downloads=True)
     sign_in(page, partner.email, lands_on="**/partner/")
-    page.get_by_role("link", name="Statements", exact=True).first.click()
+    nav_to(page, "Statements")
     page.wait_for_url("**/partner/statements")
     row = page.locator("tbody tr", has_text="2025-03")
     assert "$100.00" in row.inner_text() and "$89.99" in row.inner_text()
@@ -361,7 +361,7 @@ def test_journey_4_finance_pays_and_partner_sees_it(new_page, make_user, db, out
     # Finance drafts the batch and approves it.
     page = new_page(viewport, accept_downloads=True)
     sign_in(page, finance.email, lands_on="**/admin/")
-    page.get_by_role("link", name="Payouts", exact=True).click()
+    nav_to(page, "Payouts")
     page.get_by_label("Cut-off date").fill(cutoff)
     page.get_by_role("button", name="Draft batch").click()
     page.wait_for_url("**/admin/payouts/batches/*")
@@ -397,7 +397,7 @@ def test_journey_4_finance_pays_and_partner_sees_it(new_page, make_user, db, out
     # The partner: the payout in their history, the balance back to zero, and an email.
     mine = new_page(viewport)
     sign_in(mine, partner.email, lands_on="**/partner/")
-    mine.get_by_role("link", name="Payouts", exact=True).first.click()
+    nav_to(mine, "Payouts")
     mine.wait_for_url("**/partner/payouts")
     history = mine.locator("section", has_text="Payout history").locator("tbody tr")
     assert history.count() == 1

@@ -10,7 +10,7 @@ from partner_portal.models import CommissionRule, Offer
 
 from ..conftest import DEFAULT_PASSWORD
 from ..factories import GroupFactory, PartnerFactory
-from .conftest import DESKTOP, PHONE, shot
+from .conftest import DESKTOP, PHONE, nav_to, shot
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def test_manager_builds_an_offer_and_simulates_a_sale(new_page, make_user, db, v
 
     page = new_page(viewport)
     sign_in(page, manager.email)
-    page.get_by_role("link", name="Offers", exact=True).click()
+    nav_to(page, "Offers")
     page.get_by_role("link", name="New offer").click()
 
     # The offer editor: a bad URL is refused with the field named, what was typed is kept.

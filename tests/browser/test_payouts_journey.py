@@ -16,7 +16,7 @@ from partner_portal.services.program import get_program
 
 from ..conftest import DEFAULT_PASSWORD
 from ..factories import CommissionFactory, OfferFactory, PartnerFactory
-from .conftest import DESKTOP, PHONE, shot
+from .conftest import DESKTOP, PHONE, nav_to, shot
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +60,7 @@ def test_finance_reviews_and_approves_a_batch(new_page, make_user, db, viewport,
     page = new_page(viewport)
     _sign_in(page, finance.email)
 
-    page.get_by_role("link", name="Payouts", exact=True).click()
+    nav_to(page, "Payouts")
     page.get_by_label("Cut-off date").fill((utcnow() - timedelta(days=1)).date().isoformat())
     page.get_by_role("button", name="Draft batch").click()
     page.wait_for_url("**/admin/payouts/batches/*")
@@ -109,7 +109,7 @@ def test_finance_reviews_and_approves_a_batch(new_page, make_user, db, viewport,
         ("Ava Walker", "paid", "PP-BATCH-5521"), ("Ben Dubois", "canceled", None),
         ("Chloe Moreau", "paid", "PP-BATCH-5521")]
 
-    page.get_by_role("link", name="Reports", exact=True).click()
+    nav_to(page, "Reports")
     page.wait_for_url("**/admin/reports")
     assert page.locator("#kpi-clicks .value").inner_text() != "0"
     assert "Ava Walker" in page.locator("#top-partners").inner_text()

@@ -10,7 +10,7 @@ import pytest
 
 from ..conftest import DEFAULT_PASSWORD
 from ..factories import PartnerFactory
-from .conftest import DESKTOP, PHONE, shot
+from .conftest import DESKTOP, PHONE, shot, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def test_a_partner_turns_two_factor_on_and_off(new_page, db, viewport, label):
     assert "Two-factor authentication is on." in page.locator("body").inner_text()
 
     # Signing in now asks for a code after the password.
-    page.get_by_role("button", name="Sign out").first.click()
+    sign_out(page)
     page.wait_for_url("**/login")
     sign_in_with_password(page, partner.email)
     page.wait_for_url("**/login/2fa")

@@ -10,7 +10,7 @@ from partner_portal.models import Partner, TermsVersion
 
 from ..conftest import DEFAULT_PASSWORD
 from ..factories import GroupFactory, PartnerFactory
-from .conftest import DESKTOP, PHONE, shot
+from .conftest import DESKTOP, PHONE, nav_to, shot
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def test_flagged_applicant_is_rejected_and_clean_one_approved(new_page, make_use
     staff = new_page(viewport)
     sign_in(staff, manager.email, DEFAULT_PASSWORD)
     staff.wait_for_url("**/admin/")
-    staff.get_by_role("link", name="Partners", exact=True).click()
+    nav_to(staff, "Partners")
     row = staff.locator("tbody tr", has_text="Rick Risky")
     assert "High" in row.inner_text()
     assert "Same payout account as another partner" in row.inner_text()

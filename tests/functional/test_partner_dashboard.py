@@ -103,8 +103,10 @@ def test_a_partner_sees_nothing_of_another_partners_figures(client, figures):
 def test_breakdowns_by_offer_sub_id_and_day(client, figures):
     html = client.get("/partner/?range=7d").get_data(as_text=True)
     by_offer = text(html[html.index('id="offer-h"'):html.index('id="sub-h"')])
-    assert "Trail Shoes 100 5 5.0% $50.00 $0.50" in by_offer
-    assert "Gear Box 50 1 2.0% $10.00 $0.20" in by_offer
+    # Earnings right after the counts: on a phone they show before the table needs scrolling.
+    assert "Offer Clicks Conv. Earnings Rate EPC" in by_offer
+    assert "Trail Shoes 100 5 $50.00 5.0% $0.50" in by_offer
+    assert "Gear Box 50 1 $10.00 2.0% $0.20" in by_offer
     by_sub = text(html[html.index('id="sub-h"'):html.index('id="by-day"')])
     assert "blog 100 5" in by_sub and "(none) 50 1" in by_sub
 

@@ -90,7 +90,7 @@ def test_dashboard_page_and_csv_for_every_table(client, login_as, program_data):
     page = client.get("/admin/reports").get_data(as_text=True)
     assert 'id="kpi-clicks"' in page and ">200<" in page
     assert "$800.00" in page and "$80.00" in page and "10.00×" in page and "4.00%" in page
-    assert "Stella Star" in page and "<svg class=\"chart\"" in page
+    assert "Stella Star" in page and "<svg class=\"trend-chart\"" in page
     for table, first in (("daily", "day"), ("partners", "partner"), ("offers", "offer"),
                          ("groups", "group")):
         response = client.get(f"/admin/reports?format=csv&table={table}&range=30d")
@@ -186,3 +186,23 @@ def test_partner_performance_page(client, login_as, program_data, db):
         f"/admin/partners/{star.id}/performance?format=csv&table=sub1&range=7d").get_data(as_text=True).lstrip("\ufeff"))))
     assert {r["sub1"]: int(r["clicks"]) for r in rows} == {"newsletter": 100, "(none)": 50}
     assert client.get(f"/admin/partners/{star.id}/performance?format=csv&table=x").status_code == 404
+
+
+def test_reports_compare_with_the_previous_period_as_the_partner_dashboard(client, login_as,
+                                                                            program_data):
+    """The 30 days before the last 30 hold one busy day (40 days ago): every period figure
+    and every chart says how this period compares with it."""
+    star, plain, _ = program_data
+    login_as("analyst")
+    page = client.get("/admin/reports").get_data(as_text=True)
+    assert "compared with the 30 days before" in page
+    assert '<span class="visually-hidden">down</span> 80.0% vs 999</span>' in page  # 200 vs 999
+    assert "92.0% vs $9,999.00" in page  # revenue, $800.00 against $9,999.00
+    assert 'aria-label="Clicks per day: 200 in this period, 999 in the previous one."' in page
+    assert 'aria-label="Revenue per day (USD): $800.00 in this period, $9,999.00 in the previous one."' in page
+    assert page.count('<figure class="trend">') == 4
+    # A partner's page compares the same way; a partner with nothing before says "new".
+    page = client.get(f"/admin/partners/{star.id}/performance").get_data(as_text=True)
+    assert "new: none in the previous 30 days" in page
+    page = client.get(f"/admin/partners/{plain.id}/performance").get_data(as_text=True)
+    assert "vs 999" in page and page.count('<figure class="trend">') == 4

@@ -10,9 +10,11 @@ from flask import Response, abort, render_template, request
 from ...extensions import db
 from ...models import Partner
 from ...models.base import utcnow
+from ...services import charts as trend_charts
 from ...services import customer_value, ledger, payouts, ranges, reporting
 from ...services.errors import DomainError
 from ...services.money import round_money
+from ...services.partner_stats import Change
 from ...services.program import get_program, program_zone
 from ..csvutil import csv_response
 from . import bp
@@ -47,12 +49,38 @@ def _row_cells(row: reporting.Row, currency: str) -> list:
             _rate(row.epc), currency]
 
 
-def charts(daily: list[reporting.Row]) -> dict[str, list[tuple]]:
-    """Series for the ``bar_chart`` macro: (short day label, a, b)."""
-    label = [r.label[5:] for r in daily]  # MM-DD
-    return {"clicks": [(d, r.clicks, 0) for d, r in zip(label, daily)],
-            "conversions": [(d, r.conversions, 0) for d, r in zip(label, daily)],
-            "money": [(d, r.revenue, r.commission) for d, r in zip(label, daily)]}
+def charts(period: ranges.DateRange, currency: str,
+           partner_id: int | None = None) -> dict[str, trend_charts.Trend]:
+    """Clicks, conversions, revenue and commission per day, each with the previous period
+    of the same length beside it."""
+    before = period.previous()
+    now, then = (reporting.daily(period, currency, partner_id),
+                 reporting.daily(before, currency, partner_id))
+
+    def trend(name, attribute, money=False):
+        return trend_charts.trend(name, period.days, [getattr(r, attribute) for r in now],
+                                  before.days, [getattr(r, attribute) for r in then],
+                                  currency if money else None)
+
+    return {"clicks": trend("Clicks", "clicks"), "conversions": trend("Conversions", "conversions"),
+            "revenue": trend("Revenue", "revenue", True),
+            "commission": trend("Commission", "commission", True)}
+
+
+def kpi_changes(k: reporting.Kpis, before: reporting.Kpis) -> dict[str, Change]:
+    """Each period figure against the previous period's, told as the partner dashboard
+    tells its own (figures of the moment, such as pending approvals, have none)."""
+    return {
+        "clicks": Change(k.clicks, before.clicks),
+        "conversions": Change(k.conversions, before.conversions),
+        "conversion_rate": Change(k.conversion_rate, before.conversion_rate, "rate"),
+        "revenue": Change(k.revenue, before.revenue, "money"),
+        "commission": Change(k.commission, before.commission, "money"),
+        "cpa": Change(k.cpa, before.cpa, "money", higher_is_better=False),
+        "epc": Change(k.epc, before.epc, "money"),
+        "new_partners": Change(k.new_partners, before.new_partners),
+        "active_partners": Change(k.active_partners, before.active_partners),
+    }
 
 
 def _csv(filename: str, header: list[str], rows) -> Response:
@@ -92,10 +120,12 @@ def reports():
             ("pending_commissions", k.pending_commissions),
             ("pending_amount", round_money(k.pending_amount, currency)),
             ("commissions_on_hold", k.on_hold), ("applications_to_review", k.applications)])
+    k = reporting.kpis(period, currency)
     return render_template(
         "admin/reports/dashboard.html", period=period, range_error=range_error,
         presets=ranges.PRESETS, currency=currency, currencies=reporting.currencies(),
-        k=reporting.kpis(period, currency), charts=charts(tables["daily"]()),
+        k=k, changes=kpi_changes(k, reporting.kpis(period.previous(), currency)),
+        previous=period.previous(), charts=charts(period, currency),
         partners=reporting.top_partners(period, currency),
         offers=reporting.top_offers(period, currency), groups=tables["groups"]())
 
@@ -145,11 +175,12 @@ def partner_performance(partner_id: int):
         rows, first = tables[table]
         return _table_csv(f"partner{partner.id}-{table}", rows(), currency, period, first)
     value = customer_value.referred_value(currency=currency, now=utcnow(), partner_id=partner.id)
+    k = reporting.kpis(period, currency, partner.id)
     return render_template(
         "admin/reports/partner.html", partner=partner, period=period, range_error=range_error,
         presets=ranges.PRESETS, currency=currency, currencies=reporting.currencies(),
-        k=reporting.kpis(period, currency, partner.id),
-        charts=charts(reporting.daily(period, currency, partner.id)),
+        k=k, changes=kpi_changes(k, reporting.kpis(period.previous(), currency, partner.id)),
+        previous=period.previous(), charts=charts(period, currency, partner.id),
         offers=reporting.top_offers(period, currency, None, partner.id),
         subs=reporting.by_sub1(period, currency, partner.id),
         statuses=reporting.commissions_by_status(currency, partner.id),

@@ -34,8 +34,10 @@ math.randomseed(os.time())
 local run = tostring(math.random(1, 1000000000))
 request = function()
   counter = counter + 1
-  local body = string.format('{"order_id": "B-%s-%d-%d", "amount": "120.00", "currency": "USD", "partner_ref": "bench", "offer_id": OFFER}', run, math.random(1, 1000000000), counter)
-  return wrk.format("POST", "/api/v1/conversions", {["Authorization"] = "Bearer KEY", ["Content-Type"] = "application/json"}, body)
+  local body = string.format('{"order_id": "B-%s-%d-%d", "amount": "120.00", "currency": "USD", '
+    .. '"partner_ref": "bench", "offer_id": OFFER}', run, math.random(1, 1000000000), counter)
+  return wrk.format("POST", "/api/v1/conversions",
+    {["Authorization"] = "Bearer KEY", ["Content-Type"] = "application/json"}, body)
 end
 response = function(status, headers, body)
   if status ~= 201 then errors = (errors or 0) + 1 end

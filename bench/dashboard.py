@@ -32,7 +32,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -84,8 +85,18 @@ def build(path: Path, others_clicks: int, raw_clicks: bool, seed: int, say) -> d
     from partner_portal import create_app
     from partner_portal.extensions import db
     from partner_portal.models import (
-        Announcement, Click, Commission, Conversion, DailyStat, LinkStat, Offer, Partner,
-        Program, TrackingLink, User)
+        Announcement,
+        Click,
+        Commission,
+        Conversion,
+        DailyStat,
+        LinkStat,
+        Offer,
+        Partner,
+        Program,
+        TrackingLink,
+        User,
+    )
     from partner_portal.models.base import utcnow
     from partner_portal.services import milestones
     from partner_portal.services.passwords import hash_password

@@ -180,8 +180,7 @@ def _render_file(task: tuple[str, bool]) -> int:
     process as the portal does."""
     from weasyprint import HTML
 
-    from partner_portal.pdf import (PDF_VARIANT, SCHEME, StaticOnlyFetcher, font_configuration,
-                                    pdf_identifier)
+    from partner_portal.pdf import PDF_VARIANT, SCHEME, StaticOnlyFetcher, font_configuration, pdf_identifier
 
     path, shared_fonts = task
     html = HTML(string=Path(path).read_text(), base_url=SCHEME,

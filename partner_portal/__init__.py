@@ -52,12 +52,11 @@ def register_proxy(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import link_cache, mail
+    from .blueprints.auth.session import load_user
+    from .db_sqlite import engine_options
+    from .extensions import csrf, db, limiter, login_manager, migrate
     from .services.click_spool import ClickSpool
     from .services.clickids import codec_for
-    from .extensions import csrf, db, limiter, login_manager, migrate
-    from .blueprints.auth.session import load_user
-
-    from .db_sqlite import engine_options
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), app.config["SQLALCHEMY_DATABASE_URI"])

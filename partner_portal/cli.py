@@ -45,7 +45,7 @@ def create_admin(email: str, role: str, name: str, password_stdin: bool) -> None
                                      actor=audit.Actor.system("cli"), now=utcnow())
     except DomainError as exc:
         db.session.rollback()
-        raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+        raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message) from None
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}.")
 
@@ -115,7 +115,7 @@ def api_keys_create(name: str, scopes: tuple[str, ...]) -> None:
         key, plain = api_keys.create(name, actor=audit.Actor.system("cli"), now=utcnow(),
                                      scopes=list(scopes))
     except DomainError as exc:
-        raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+        raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message) from None
     db.session.commit()
     click.echo(plain)
     click.echo(f"Created API key #{key.id} \"{key.name}\". Store it now: it cannot be shown again.",
@@ -144,7 +144,7 @@ def api_keys_revoke(key_id: int) -> None:
     try:
         key = api_keys.revoke(key_id, actor=audit.Actor.system("cli"), now=utcnow())
     except DomainError as exc:
-        raise click.ClickException(exc.message)
+        raise click.ClickException(exc.message) from None
     db.session.commit()
     click.echo(f"Revoked API key #{key.id} \"{key.name}\".")
 
@@ -225,7 +225,7 @@ def payouts_create_batch(cutoff, currency: str | None) -> None:
         batch, created = create_batch_once(cutoff.date(), actor=audit.Actor.system("cli"),
                                            now=utcnow(), currency=currency)
     except DomainError as exc:
-        raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+        raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message) from None
     from .services.money import format_money
 
     total = sum((p.amount for p in batch.payouts if not p.excluded), 0)

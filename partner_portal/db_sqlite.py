@@ -47,7 +47,7 @@ class QueuedWriteConnection(sqlite3.Connection):
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise sqlite3.OperationalError(
-                        f"database is locked (no write transaction could start in {timeout} s)")
+                        f"database is locked (no write transaction could start in {timeout} s)") from None
                 time.sleep(pause)
                 pause = min(pause * 2, _LONGEST_PAUSE_S)
         self._queued = True

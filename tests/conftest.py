@@ -163,9 +163,10 @@ def outbox(app):
 @pytest.fixture()
 def smtp_server(app):
     """A real SMTP server (aiosmtpd) on loopback; the app sends to it during the test."""
-    from aiosmtpd.controller import Controller
     from email import policy
     from email.parser import BytesParser
+
+    from aiosmtpd.controller import Controller
 
     class Collector:
         def __init__(self):

@@ -10,9 +10,8 @@ Create Date: 2026-11-23 03:15:07.338493
 """
 from urllib.parse import urlsplit
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002'

@@ -6,9 +6,8 @@ Revises: 0005
 Create Date: 2026-11-23 03:27:18.591736
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'

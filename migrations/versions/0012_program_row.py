@@ -12,9 +12,8 @@ Create Date: 2026-11-23 17:50:00.000000
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'

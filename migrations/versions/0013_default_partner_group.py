@@ -13,9 +13,8 @@ Create Date: 2026-12-04 04:20:00.000000
 """
 from datetime import datetime, timezone
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'

@@ -7,11 +7,10 @@ from .audit import AuditEntry
 from .caps import Cap, CapUsage
 from .commission_rules import CommissionRule, PartnerVolume
 from .commissions import Commission
+from .coupons import CouponCode
 from .creatives import Creative
 from .fraud import FraudCase, FraudRuleSetting
 from .jobs import JobRun
-from .offers import Offer
-from .coupons import CouponCode
 from .offers import Offer, OfferWindow
 from .partners import Partner, PartnerEmailPreference, PartnerGroup, TermsAcceptance
 from .payouts import Payout, PayoutBatch, PayoutItem
@@ -19,8 +18,8 @@ from .program import Program, TermsVersion
 from .reporting import DailyStat, LinkStat, MonthlyStanding
 from .statements import Statement, StatementEmail, StatementRun
 from .tracking import Click, Conversion, TrackingLink
-from .webhooks import WebhookDelivery, WebhookEndpoint
 from .vetting import AutoDecisionRule, PartnerNote, PartnerRisk
+from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Announcement",

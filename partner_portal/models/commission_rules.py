@@ -4,6 +4,7 @@ the per-partner volume counters that volume tiers and milestones read."""
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -7,9 +7,9 @@ first sale names the partner. A touchpoint counts when its partner is approved a
 promote the offer, and — for clicks — when the conversion falls inside the cookie window
 (the partner's group's window on the offer, else the offer's): fewer whole days after the
 click than the window has days, and not before the click (a click later than the
-conversion, beyond ``CLICK_CLOCK_SKEW`` for the clocks of two systems, did not lead to it). Among the touchpoints that count, the offer's attribution
-model picks the latest (last click) or the earliest (first click). With none, the
-conversion is recorded as unattributed with the reason.
+conversion, beyond ``CLICK_CLOCK_SKEW`` for the clocks of two systems, did not lead to it).
+Among the touchpoints that count, the offer's attribution model picks the latest (last
+click) or the earliest (first click). With none, the conversion is recorded as unattributed with the reason.
 """
 
 from __future__ import annotations

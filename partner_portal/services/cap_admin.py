@@ -14,8 +14,8 @@ from ..models import Cap, CapUsage, Offer, Partner, PartnerGroup
 from ..models.caps import CAP_METRICS, CAP_PERIODS, CAP_SCOPES
 from . import audit
 from .caps import applies, describe, describe_amount, limit_units, partner_key
-from .commission_rules.base import parse_decimal, parse_int
 from .commission_plans import find_partner
+from .commission_rules.base import parse_decimal, parse_int
 from .errors import NotFound, ValidationError
 from .money import minor_units
 from .periods import period_bounds, period_key

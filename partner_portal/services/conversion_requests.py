@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Offer, Partner
 from . import coupons
-from .offer_terms import offer_terms
 from .clickids import ClickIdCodec, InvalidClickId
 from .conversions import ConversionInput
 from .errors import NotFound, ValidationError
+from .offer_terms import offer_terms
 
 TOUCH_FIELDS = ("click_id", "coupon_code", "partner_ref")
 

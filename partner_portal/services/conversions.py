@@ -34,8 +34,8 @@ from .fraud import screening
 from .inserts import insert_loaded
 from .locking import ensure_write, for_update
 from .money import format_money, parse_amount, round_money
-from .periods import whole_months_between
 from .offer_terms import OfferTerms, offer_terms
+from .periods import whole_months_between
 from .program import program_settings
 
 FUTURE_SKEW = timedelta(minutes=15)

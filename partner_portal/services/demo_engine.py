@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Cap, CommissionRule, Commission, CouponCode, Offer, Partner, PartnerGroup
+from ..models import Cap, Commission, CommissionRule, CouponCode, Offer, Partner, PartnerGroup
 from . import audit, cap_admin, commission_plans, commissions, coupons
 from .conversions import ConversionInput, record_conversion, refund_conversion
 from .program import get_program

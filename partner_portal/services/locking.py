@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import zlib
-
 from typing import TypeVar
 
 from sqlalchemy import Select, event, text

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..models import CouponCode, Offer, Partner
-from . import cap_admin, coupons, offers as offer_service
+from . import cap_admin, coupons
+from . import offers as offer_service
 from .commission_engine import choose_rules, load_rules
 from .commission_rules import EVENTS, get_kind
 from .commission_rules.base import fmt_number

@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from ..extensions import db
 from ..models import Program, TermsVersion
 from ..models.program import PROGRAM_ID
-from sqlalchemy import select
 
 
 def get_program() -> Program:

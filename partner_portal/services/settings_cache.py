@@ -23,8 +23,7 @@ from typing import Any, Callable
 from flask import current_app, g, has_app_context
 
 from ..extensions import db
-from ..models import (CommissionRule, FraudRuleSetting, Offer, OfferWindow, PartnerGroup, Program,
-                      WebhookEndpoint)
+from ..models import CommissionRule, FraudRuleSetting, Offer, OfferWindow, PartnerGroup, Program, WebhookEndpoint
 from .versioned_cache import VersionedCache
 
 # What the cached settings are made of: a committed change to any of these bumps the

@@ -30,7 +30,8 @@ RUN_AXE = r"""async () => {
   return results.violations.map(v => ({
     id: v.id, impact: v.impact || "", help: v.help,
     targets: v.nodes.map(n => n.target.join(" ") + " (" +
-      (n.failureSummary || "").replace(/\s+/g, " ").replace(/^Fix (any|all) of the following: /, "").slice(0, 160) + ")"),
+      (n.failureSummary || "").replace(/\s+/g, " ")
+        .replace(/^Fix (any|all) of the following: /, "").slice(0, 160) + ")"),
   }));
 }"""
 

@@ -54,7 +54,8 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(client, db, login_as, offe
     [c] = commissions()
     c.status_reason = "@SUM(A1)"
     db.session.commit()
-    rows = list(csv.reader(io.StringIO(client.get("/admin/commissions?format=csv").get_data(as_text=True).lstrip("\ufeff"))))
+    body = client.get("/admin/commissions?format=csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[1][5].startswith("'=") and rows[1][12] == "'@SUM(A1)"
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from partner_portal.models import Commission, Conversion, Offer, Cap
+from partner_portal.models import Cap, Commission, Conversion, Offer
 from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit
 from partner_portal.services.fraud import screening

@@ -13,7 +13,7 @@ from ..factories import AnnouncementFactory, PartnerFactory
 def test_a_manager_publishes_and_partners_who_want_it_get_an_email(app, client, db, login_as,
                                                                   smtp_server):
     login_as("manager")
-    keen = PartnerFactory(email="keen@example.test")
+    PartnerFactory(email="keen@example.test")
     quiet = PartnerFactory(email="quiet@example.test")
     PartnerFactory(email="applicant@example.test", status="applied")
     db.session.add(PartnerEmailPreference(partner_id=quiet.id, kind="announcements", enabled=False))

@@ -14,8 +14,7 @@ from partner_portal.models import AuditEntry, Cap, Offer, Partner, TrackingLink,
 from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit
 
-from ..factories import (CommissionFactory, DailyStatFactory, GroupFactory, OfferFactory,
-                         PartnerFactory)
+from ..factories import CommissionFactory, DailyStatFactory, GroupFactory, OfferFactory, PartnerFactory
 
 
 @pytest.fixture()

@@ -35,7 +35,8 @@ def test_application_creates_an_applied_partner_and_emails_them(client, db, smtp
     assert partner.user.role == "partner" and partner.user.password_hash.startswith("$argon2id$")
     accepted = db.session.scalars(select(TermsAcceptance).where(TermsAcceptance.partner_id == partner.id)).all()
     assert [a.terms_version.version for a in accepted] == [3]
-    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.subject_id == str(partner.id))) == "partner.applied"
+    action = db.session.scalar(select(AuditEntry.action).where(AuditEntry.subject_id == str(partner.id)))
+    assert action == "partner.applied"
 
     [message] = smtp_server.wait_for(1)
     assert message["To"] == "ada@analytical.example"

@@ -34,7 +34,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def test_no_click_is_lost_when_a_worker_is_killed(app, db, tmp_path):
-    link = LinkFactory(code="durable", offer=OfferFactory(), partner=PartnerFactory())
+    LinkFactory(code="durable", offer=OfferFactory(), partner=PartnerFactory())
     db.session.commit()
     spool_dir = tmp_path / "spool"
     port = free_port()

@@ -76,8 +76,10 @@ def test_fifty_parallel_retries_make_one_conversion(app, db, setup):
     ({"order_id": "o", "amount": "1.234", "currency": "USD", "click_id": "CLICK"}, "amount", 422),
     ({"order_id": "o", "amount": "1", "currency": "EUR", "click_id": "CLICK"}, "currency", 422),
     ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "CLICK", "event": "party"}, "event", 422),
-    ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "CLICK", "occurred_at": "yesterday"}, "occurred_at", 422),
-    ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "CLICK", "occurred_at": "2026-01-01T10:00:00"}, "occurred_at", 422),
+    ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "CLICK", "occurred_at": "yesterday"},
+     "occurred_at", 422),
+    ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "CLICK", "occurred_at": "2026-01-01T10:00:00"},
+     "occurred_at", 422),
     ({"order_id": "o", "amount": "1", "currency": "USD", "click_id": "CLICK", "offer_id": 999999}, "offer_id", 404),
     ({"order_id": "x" * 200, "amount": "1", "currency": "USD", "click_id": "CLICK"}, "order_id", 422),
 ])

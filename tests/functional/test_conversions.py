@@ -190,7 +190,8 @@ def test_rules_override_the_default_with_partner_over_group_over_offer(db, offer
     amounts = {p.id: record(offer, f"P-{i}", "100", partner_id=p.id).commissions[0]
                for i, p in enumerate((star, member, plain))}
     assert amounts[star.id].amount == D("20.00") and "star-deal (partner override)" in amounts[star.id].explanation
-    assert amounts[member.id].amount == D("12.00") and "VIP-sales (VIP group override)" in amounts[member.id].explanation
+    assert amounts[member.id].amount == D("12.00")
+    assert "VIP-sales (VIP group override)" in amounts[member.id].explanation
     assert amounts[plain.id].amount == D("8.00")
 
 

@@ -28,7 +28,7 @@ def is_csv_download(response) -> bool:
     return response.mimetype == "text/csv" or '.csv"' in disposition
 
 
-def test_every_csv_export_names_utf_8_once(app, client, world):  # noqa: F811 (the fixture)
+def test_every_csv_export_names_utf_8_once(app, client, world):
     exports = set()
     for url, response in staff_and_partner_pages(app, world):
         if response.status_code != 200 or not is_csv_download(response):

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
 from sqlalchemy import select
 
 from partner_portal.extensions import db as _db

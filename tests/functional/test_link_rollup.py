@@ -12,7 +12,7 @@ from partner_portal.models import Click, DailyStat, LinkStat
 from partner_portal.models.base import utcnow
 from partner_portal.services import rollups
 
-from ..factories import EarnedCommissionFactory, ConversionFactory, LinkFactory, PartnerFactory
+from ..factories import ConversionFactory, EarnedCommissionFactory, LinkFactory, PartnerFactory
 
 
 def test_rebuild_gives_each_link_its_clicks_conversions_and_own_commissions(db):

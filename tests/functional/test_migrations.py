@@ -6,7 +6,6 @@ import os
 import uuid
 from contextlib import contextmanager
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text

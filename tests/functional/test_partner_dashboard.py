@@ -18,8 +18,8 @@ from partner_portal.services.program import get_program, program_zone
 
 from ..factories import (
     AnnouncementFactory,
-    EarnedCommissionFactory,
     DailyStatFactory,
+    EarnedCommissionFactory,
     OfferFactory,
     PartnerFactory,
 )

@@ -60,6 +60,7 @@ def test_refunds_are_refunds_never_a_negative_paid(client, db, me):
     long_ago = utcnow() - timedelta(days=45)
     record(offer, "R-1", "300.00", partner_id=me.id, now=long_ago)
     from partner_portal.services.commissions import approve_due
+
     from .conversion_support import unit_of_work
 
     unit_of_work(approve_due, long_ago + timedelta(minutes=1))

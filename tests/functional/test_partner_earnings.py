@@ -11,7 +11,7 @@ import pytest
 
 from partner_portal.services.program import get_program
 
-from ..factories import EarnedCommissionFactory, ConversionFactory, OfferFactory
+from ..factories import ConversionFactory, EarnedCommissionFactory, OfferFactory
 
 
 def rows_of(response) -> list[dict]:

@@ -15,10 +15,10 @@ from partner_portal.services import audit, partner_account
 from partner_portal.services.program import program_zone
 
 from ..factories import (
-    EarnedCommissionFactory,
     ConversionFactory,
     CreativeFactory,
     DailyStatFactory,
+    EarnedCommissionFactory,
     LinkFactory,
     OfferFactory,
     PartnerFactory,

@@ -28,7 +28,7 @@ def seed(db):
     b = PartnerFactory(name="Q Bruno", status="applied", country="BR", created_at=NOW - timedelta(days=1))
     c = PartnerFactory(name="Q Chen", status="approved", country="US", group=vip,
                        created_at=NOW - timedelta(days=2))
-    d = PartnerFactory(name="Q_Dora", status="applied", country="US", created_at=NOW)
+    PartnerFactory(name="Q_Dora", status="applied", country="US", created_at=NOW)
     db.session.add_all([PartnerRisk(partner_id=a.id, score=60, level="high", signals=[], computed_at=NOW),
                         PartnerRisk(partner_id=b.id, score=5, level="low", signals=[], computed_at=NOW),
                         PartnerRisk(partner_id=c.id, score=25, level="medium", signals=[], computed_at=NOW)])

@@ -5,8 +5,8 @@ that name into no email, no tracking link, no QR code, no snippet and no API ans
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -17,8 +17,7 @@ from partner_portal.services import api_keys, audit
 
 from .. import statement_helpers as h
 from ..conftest import DEFAULT_PASSWORD
-from ..factories import (CapFactory, CreativeFactory, GroupFactory, LinkFactory, OfferFactory,
-                         PartnerFactory)
+from ..factories import CapFactory, CreativeFactory, GroupFactory, LinkFactory, OfferFactory, PartnerFactory
 
 BASE = "https://partners.example.com"
 HOSTILE = {"Host": "evil.test", "X-Forwarded-Host": "evil.test", "X-Forwarded-Proto": "http",

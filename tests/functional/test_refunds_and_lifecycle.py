@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from partner_portal.models import AuditEntry, Commission
-from partner_portal.services import audit, commissions as commission_service
+from partner_portal.services import audit
+from partner_portal.services import commissions as commission_service
 from partner_portal.services.errors import InvalidTransition, NotFound, ValidationError
 from partner_portal.services.program import get_program
 

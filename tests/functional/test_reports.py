@@ -99,7 +99,8 @@ def test_dashboard_page_and_csv_for_every_table(client, login_as, program_data):
         assert rows and first in rows[0]
         assert sum(int(r["clicks"]) for r in rows) == 200
         assert sum(Decimal(r["commission"]) for r in rows) == Decimal("80.00")
-    kpis = dict(csv.reader(io.StringIO(client.get("/admin/reports?format=csv-kpis").get_data(as_text=True).lstrip("\ufeff"))))
+    body = client.get("/admin/reports?format=csv-kpis").get_data(as_text=True)
+    kpis = dict(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert kpis["roas"] == "10.0000" and kpis["commission_cost"] == "80.00"
     assert client.get("/admin/reports?format=csv&table=nope").status_code == 404
 

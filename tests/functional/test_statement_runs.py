@@ -205,7 +205,8 @@ def test_hostile_partner_text_is_printed_as_text_and_nothing_is_fetched(app, db,
                                email="eve@example.test")
     h._commission(partner, summer, "1.00", "approved", h.utc(2025, 3, 9), h.utc(2025, 3, 9),
                   order='<img src="http://169.254.169.254/latest/meta-data/">',
-                  explanation=f'<style>@import url("{base}/x.css"); body {{ background: url("file://{secret}") }}</style>')
+                  explanation=f'<style>@import url("{base}/x.css"); '
+                              f'body {{ background: url("file://{secret}") }}</style>')
     db.session.commit()
     try:
         data = statement_data.build(partner.id, MARCH, now=LATER, zone=ZoneInfo(h.NY), currency="USD")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from partner_portal.models import AuditEntry, Partner, PartnerNote
+from partner_portal.models import AuditEntry, PartnerNote
 from partner_portal.services.lifecycle import PARTNER
 
 from ..factories import GroupFactory, PartnerFactory

@@ -9,8 +9,8 @@ for this code and the code before.
 
 from __future__ import annotations
 
-import threading
 import os
+import threading
 import time
 from collections import Counter
 from datetime import date, datetime, timezone

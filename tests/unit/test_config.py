@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from config import normalise_database_url
@@ -41,7 +43,7 @@ def test_importing_the_package_has_no_side_effects(tmp_path):
 
     code = "import partner_portal, partner_portal.models, partner_portal.services.accounts; print('ok')"
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path.parent, capture_output=True,
-                            text=True, env={"PYTHONPATH": str(__import__('pathlib').Path(__file__).resolve().parents[2]),
+                            text=True, env={"PYTHONPATH": str(Path(__file__).resolve().parents[2]),
                                             "INSTANCE_DIR": str(tmp_path / "inst")})
     assert result.stdout.strip() == "ok", result.stderr
     assert not (tmp_path / "inst").exists()

@@ -8,7 +8,11 @@ import pytest
 
 from partner_portal.services.errors import InvalidTransition
 from partner_portal.services.lifecycle import (
-    COMMISSION, PARTNER, PAYOUT, PAYOUT_BATCH, STATEMENT_EMAIL,
+    COMMISSION,
+    PARTNER,
+    PAYOUT,
+    PAYOUT_BATCH,
+    STATEMENT_EMAIL,
 )
 
 EXPECTED = {

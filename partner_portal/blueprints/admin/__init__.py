@@ -52,8 +52,24 @@ def inject_permissions():
     return {"can": lambda permission: can(current_user.role, permission)}
 
 
-from . import views  # noqa: E402,F401
 from . import (  # noqa: E402,F401
-    commissions, creatives, fraud, integrations, jobs, ledger, offers, partners, payouts, portal,
-    referrals, reports, rules, settings, simulator, staff, statements, webhooks,
+    commissions,
+    creatives,
+    fraud,
+    integrations,
+    jobs,
+    ledger,
+    offers,
+    partners,
+    payouts,
+    portal,
+    referrals,
+    reports,
+    rules,
+    settings,
+    simulator,
+    staff,
+    statements,
+    views,
+    webhooks,
 )

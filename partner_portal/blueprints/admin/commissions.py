@@ -10,7 +10,8 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import AuditEntry, Commission, Offer
 from ...models.base import utcnow
-from ...services import commission_plans, commissions as commission_service
+from ...services import commission_plans
+from ...services import commissions as commission_service
 from ...services.errors import DomainError, InvalidTransition, ValidationError
 from ...services.lifecycle import COMMISSION
 from ...services.locking import begin_write

@@ -132,8 +132,9 @@ def creative_archive(creative_id: int, action: str):
             flash(exc.message, "error")
         else:
             db.session.commit()
-            flash(f"“{creative.name}” is {'archived: partners no longer see it' if action == 'archive' else 'back in the partners’ library'}.",
-                  "success")
+            now_is = ("archived: partners no longer see it" if action == "archive"
+                      else "back in the partners’ library")
+            flash(f"“{creative.name}” is {now_is}.", "success")
     back = request.form.get("next")
     return redirect(back if is_safe_next(back) else url_for("admin.creatives_index"))
 

@@ -15,10 +15,9 @@ from ...models.base import utcnow
 from ...services.errors import DomainError
 from ...services.fraud import screening
 from ...services.fraud.rules import REGISTRY
-from ...services.permissions import MANAGE
 from ..csvutil import batched, csv_response
 from ..forms import apply_error
-from . import bp, requires
+from . import bp
 from .views import actor
 
 PAGE_SIZE = 50

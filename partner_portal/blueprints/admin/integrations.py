@@ -14,8 +14,8 @@ from ...services import api_keys
 from ...services.errors import DomainError
 from ...services.permissions import MANAGE
 from ..forms import ConfirmForm, apply_error
-from .vetting_forms import MultiCheckboxField
 from . import bp, requires
+from .vetting_forms import MultiCheckboxField
 from .views import actor
 
 

@@ -13,9 +13,9 @@ from ...models.base import utcnow
 from ...services import adjustments, ledger, payout_details, payout_settings, payouts, ranges
 from ...services.errors import DomainError
 from ...services.locking import begin_write_after_reads
+from ...services.money import round_money
 from ...services.permissions import PAY
 from ...services.program import get_program, program_zone
-from ...services.money import round_money
 from ..csvutil import csv_response
 from ..forms import apply_error
 from . import bp, requires

@@ -12,6 +12,7 @@ from ...models.caps import CAP_METRICS, CAP_PERIODS
 from ...services.commission_rules import REGISTRY
 from ..auth.forms import MultiCheckboxField
 
+
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import Cap, CommissionRule, Offer, PartnerGroup
 from ...models.base import utcnow
-from ...services import cap_admin, caps as cap_service, offers as offer_service
+from ...services import cap_admin
+from ...services import caps as cap_service
+from ...services import offers as offer_service
 from ...services.commission_rules.base import fmt_number
 from ...services.errors import DomainError, NotFound
 from ...services.program import program_zone

@@ -18,8 +18,8 @@ from ...services.paging import page_number, paginate
 from ..csvutil import batched, csv_response
 from ..forms import apply_error
 from . import bp
-from .views import actor
 from .vetting_forms import BulkForm, DecisionForm, MoveGroupForm, NoteForm
+from .views import actor
 
 
 def start_write() -> None:

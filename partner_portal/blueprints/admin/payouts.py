@@ -18,8 +18,7 @@ from ...services.program import get_program, program_zone
 from ..forms import ConfirmForm, apply_error
 from ..units import writes
 from . import bp, requires
-from .payout_forms import (ApproveBatchForm, BatchPaidForm, BatchSentForm, CreateBatchForm,
-                           ReasonForm, ReferenceForm)
+from .payout_forms import ApproveBatchForm, BatchPaidForm, BatchSentForm, CreateBatchForm, ReasonForm, ReferenceForm
 from .views import actor
 
 PER_PAGE = 25

@@ -12,8 +12,8 @@ from ...services.program import current_terms, get_program
 from ..forms import ConfirmForm, apply_error
 from . import bp
 from .partners import start_write
-from .views import actor
 from .vetting_forms import GroupForm, RuleForm, ScreeningForm, TermsForm
+from .views import actor
 
 # --- groups -----------------------------------------------------------------------------
 

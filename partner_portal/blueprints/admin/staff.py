@@ -17,8 +17,8 @@ from ..csvutil import batched, csv_response
 from ..forms import ConfirmForm, apply_error
 from . import bp, requires
 from .partners import start_write
-from .views import actor
 from .vetting_forms import InviteForm
+from .views import actor
 
 
 def _link_for(token: str) -> str:

@@ -3,8 +3,7 @@ regenerate."""
 
 from __future__ import annotations
 
-from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from ...extensions import db
 from ...jobs import statements as runs

@@ -102,6 +102,6 @@ from . import (  # noqa: E402,F401
     offers,
     openapi,
     partners,
-    stats,
     statements,
+    stats,
 )

@@ -17,8 +17,15 @@ from ..units import reads_first
 from . import bp
 from .paging import listing, where_given
 from .problems import problem
-from .schemas import (ConversionCreate, ConversionOut, ConversionPage, ConversionQuery,
-                      RefundCreate, RefundOut, ValidationProblem)
+from .schemas import (
+    ConversionCreate,
+    ConversionOut,
+    ConversionPage,
+    ConversionQuery,
+    RefundCreate,
+    RefundOut,
+    ValidationProblem,
+)
 from .spec import current_query, operation
 
 

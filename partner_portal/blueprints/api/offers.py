@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Offer, Partner
-from ...models.caps import Cap
 from ...models.base import utcnow
+from ...models.caps import Cap
 from ...services import cap_admin, offers
 from ...services.errors import NotFound, ValidationError
 from ...services.money import round_money

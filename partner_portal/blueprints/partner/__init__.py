@@ -48,7 +48,14 @@ def guard():
     return None
 
 
-from . import views  # noqa: E402,F401
 from . import (  # noqa: E402,F401
-    account, creatives, earnings, links, milestones, payouts, share, statements,
+    account,
+    creatives,
+    earnings,
+    links,
+    milestones,
+    payouts,
+    share,
+    statements,
+    views,
 )

@@ -6,8 +6,15 @@ from flask_login import current_user
 from ...extensions import db
 from ...models.base import utcnow
 from ...services import (
-    announcements, audit, coupons, getting_started, milestones, partner_offers, partner_stats,
-    referrals, terms,
+    announcements,
+    audit,
+    coupons,
+    getting_started,
+    milestones,
+    partner_offers,
+    partner_stats,
+    referrals,
+    terms,
 )
 from ...services import dashboard_ranges as ranges
 from ...services.errors import DomainError, ValidationError

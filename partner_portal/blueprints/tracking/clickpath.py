@@ -15,8 +15,8 @@ from urllib.parse import parse_qs
 
 from flask import Flask
 
-from ...services.links import SUB_KEYS, safe_destination, with_params
 from ...security import header_values
+from ...services.links import SUB_KEYS, safe_destination, with_params
 from .drainer import ensure_drainer
 
 SEEN_COOKIE = "pp_seen"

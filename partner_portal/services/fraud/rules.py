@@ -153,7 +153,8 @@ class SharedCustomer(FraudRule):
 class PaidSearch(FraudRule):
     code = "paid_search"
     title = "Paid search on an offer that forbids it"
-    description = "The click arrived with an ad network's click id (gclid, msclkid, fbclid…) on an offer where paid search is not allowed."
+    description = ("The click arrived with an ad network's click id (gclid, msclkid, fbclid…) on an offer "
+                   "where paid search is not allowed.")
     uses_click = True
     default_action = "reject"
 
@@ -169,7 +170,8 @@ class PaidSearch(FraudRule):
 class ConversionRateOutlier(FraudRule):
     code = "conversion_rate"
     title = "Conversion rate far above the program's"
-    description = "The partner's conversion rate over the last 30 days is many times the program's (at least 100 clicks)."
+    description = ("The partner's conversion rate over the last 30 days is many times the program's "
+                   "(at least 100 clicks).")
     threshold_label = "times the program's rate"
     default_threshold = Decimal(5)
     default_action = "flag"

@@ -16,7 +16,6 @@ from ...services.money import round_money
 from ..units import reads_first
 from . import bp
 from .paging import listing, where_given
-from .problems import problem
 from .schemas import (
     ConversionCreate,
     ConversionOut,
@@ -24,9 +23,10 @@ from .schemas import (
     ConversionQuery,
     RefundCreate,
     RefundOut,
+    RefundQuery,
     ValidationProblem,
 )
-from .spec import current_query, operation
+from .spec import current_json, current_query, operation
 
 
 def api_actor() -> Actor:
@@ -66,13 +66,13 @@ def conversion_body(conversion: Conversion, commissions: list[Commission] | None
     }
 
 
-def record(data: dict):
-    """Shared by the JSON API and the postback: parse, record once (the use case screens
-    it), commit.
-    Parsing only reads; the write transaction begins after it (SQLite: the write lock is
+def record(report: ConversionCreate):
+    """Shared by the JSON API and the postback: resolve the validated report, record it
+    once (the use case screens it), commit.
+    Resolving only reads; the write transaction begins after it (SQLite: the write lock is
     taken then, unless the caller has begun the write transaction already)."""
     codec = current_app.extensions["pp_click_codec"]
-    inp = conversion_requests.parse(data, codec)
+    inp = conversion_requests.resolve(report, codec)
     actor = api_actor()
     begin_write_after_reads()
     now = utcnow()
@@ -91,44 +91,32 @@ def record(data: dict):
 @reads_first
 @operation("conversions:write", tags=("conversions",), json=ConversionCreate,
            ok={"HTTP_201": ConversionOut, "HTTP_200": ConversionOut, "HTTP_422": ValidationProblem},
-           conflict=True, ingest=True, validate=False)
+           not_found=True, conflict=True, ingest=True, body_required=True)
 def create_conversion():
     """Report a conversion. Attribution comes from `click_id`, `coupon_code` or
     `partner_ref`; commissions are computed at once. 201 when created; 200 with the same
     body when this `order_id` was already reported for the offer."""
-    data = request.get_json(silent=True)
-    if data is None:
-        return problem(400, detail="Send a JSON object with Content-Type: application/json.",
-                       field="body")
-    return record(data)
+    return record(current_json())
 
 
 @bp.post("/conversions/<path:order_id>/refund")
-@operation("conversions:write", tags=("conversions",), json=RefundCreate,
+@operation("conversions:write", tags=("conversions",), query=RefundQuery, json=RefundCreate,
            ok={"HTTP_200": RefundOut, "HTTP_422": ValidationProblem}, not_found=True,
-           conflict=True, ingest=True, validate=False)
+           conflict=True, ingest=True)
 def refund(order_id: str):
     """Refund a conversion in full, or partly with `amount`: its commissions are reversed
     in proportion (an adjustment when already paid)."""
-    data = request.get_json(silent=True) or {}
-    if not isinstance(data, dict):
-        raise ValidationError("Send a JSON object.", field="body")
-    offer_id = data.get("offer_id") or request.args.get("offer_id")
+    data = current_json() or RefundCreate()
+    offer_id = data.offer_id if data.offer_id is not None else current_query().offer_id
     matches = db.session.scalars(select(Conversion).where(Conversion.order_id == order_id)).all()
-    if offer_id not in (None, ""):
-        try:
-            offer_id = int(offer_id)
-        except (TypeError, ValueError):
-            raise ValidationError("offer_id must be a whole number.", field="offer_id") from None
+    if offer_id is not None:
         matches = [c for c in matches if c.offer_id == offer_id]
     if not matches:
         raise NotFound("No conversion with this order_id.", field="order_id")
     if len(matches) > 1:
         raise ValidationError("Several offers have this order_id; say which (offer_id).",
                               field="offer_id")
-    amount = data.get("amount")
-    result = conversions.refund_conversion(matches[0].offer_id, order_id,
-                                           None if amount in (None, "") else amount,
+    result = conversions.refund_conversion(matches[0].offer_id, order_id, data.amount,
                                            actor=api_actor(), now=utcnow())
     body = conversion_body(result.conversion)
     body["refund"] = {"amount": money_str(result.refunded, result.conversion.currency),

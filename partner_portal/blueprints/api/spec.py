@@ -133,6 +133,8 @@ def operation(scope: str, *, tags: tuple[str, ...], query=None, json=None,
         if body_required:
             validated = _json_required(validated)
         validated.required_scope = scope
+        # What the route validates with, read by the test that holds the description to it.
+        validated.api_models = {"query": query, "json": json, "responses": responses}
         validated.produces = produces
         return rate_limited(validated, "ingest" if ingest else "default")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
 from sqlalchemy import select
 
 from ...extensions import db
@@ -17,6 +17,7 @@ from ..units import reads_first
 from . import bp
 from .paging import listing, where_given
 from .schemas import (
+    ConversionCommission,
     ConversionCreate,
     ConversionOut,
     ConversionPage,
@@ -24,6 +25,7 @@ from .schemas import (
     RefundCreate,
     RefundOut,
     RefundQuery,
+    RefundSummary,
     ValidationProblem,
 )
 from .spec import current_json, current_query, operation
@@ -38,32 +40,26 @@ def money_str(value, currency: str) -> str:
     return str(round_money(value, currency))
 
 
-def conversion_body(conversion: Conversion, commissions: list[Commission] | None = None) -> dict:
+def conversion_out(conversion: Conversion,
+                   commissions: list[Commission] | None = None) -> ConversionOut:
     """``commissions``: all of the conversion's commissions when the caller has just
     recorded them (else they are read)."""
     partner = db.session.get(Partner, conversion.partner_id) if conversion.partner_id else None
     if commissions is None:
         commissions = db.session.scalars(select(Commission).where(
             Commission.conversion_id == conversion.id).order_by(Commission.id)).all()
-    return {
-        "id": conversion.id,
-        "offer_id": conversion.offer_id,
-        "order_id": conversion.order_id,
-        "event": conversion.event,
-        "amount": money_str(conversion.amount, conversion.currency),
-        "refunded_amount": money_str(conversion.refunded_amount, conversion.currency),
-        "currency": conversion.currency,
-        "status": conversion.status,
-        "status_reason": conversion.status_reason,
-        "partner_id": conversion.partner_id,
-        "partner_ref": partner.ref if partner else None,
-        "customer_id": conversion.customer_id,
-        "occurred_at": conversion.occurred_at.isoformat(),
-        "created_at": conversion.created_at.isoformat(),
-        "commissions": [{"id": c.id, "partner_id": c.partner_id, "kind": c.kind,
-                         "amount": money_str(c.amount, c.currency), "currency": c.currency, "status": c.status,
-                         "explanation": c.explanation} for c in commissions],
-    }
+    return ConversionOut(
+        id=conversion.id, offer_id=conversion.offer_id, order_id=conversion.order_id,
+        event=conversion.event, amount=money_str(conversion.amount, conversion.currency),
+        refunded_amount=money_str(conversion.refunded_amount, conversion.currency),
+        currency=conversion.currency, status=conversion.status,
+        status_reason=conversion.status_reason, partner_id=conversion.partner_id,
+        partner_ref=partner.ref if partner else None, customer_id=conversion.customer_id,
+        occurred_at=conversion.occurred_at, created_at=conversion.created_at,
+        commissions=[ConversionCommission(
+            id=c.id, partner_id=c.partner_id, kind=c.kind,
+            amount=money_str(c.amount, c.currency), currency=c.currency, status=c.status,
+            explanation=c.explanation) for c in commissions])
 
 
 def record(report: ConversionCreate):
@@ -80,11 +76,11 @@ def record(report: ConversionCreate):
         g.api_key = api_keys.record_use(g.api_key, now=now)
     result = conversions.record_conversion(inp, actor=actor, now=now, codec=codec)
     if result.created:
-        body = conversion_body(result.conversion, result.commissions)
+        out = conversion_out(result.conversion, result.commissions)
     else:
-        body = conversion_body(result.conversion)
+        out = conversion_out(result.conversion)
     db.session.commit()
-    return jsonify(body), (201 if result.created else 200)
+    return out, (201 if result.created else 200)
 
 
 @bp.post("/conversions")
@@ -118,12 +114,12 @@ def refund(order_id: str):
                               field="offer_id")
     result = conversions.refund_conversion(matches[0].offer_id, order_id, data.amount,
                                            actor=api_actor(), now=utcnow())
-    body = conversion_body(result.conversion)
-    body["refund"] = {"amount": money_str(result.refunded, result.conversion.currency),
-                      "adjustments": [a.id for a in result.adjustments],
-                      "rejected_commissions": [c.id for c in result.rejected]}
+    out = RefundOut(**dict(conversion_out(result.conversion)), refund=RefundSummary(
+        amount=money_str(result.refunded, result.conversion.currency),
+        adjustments=[a.id for a in result.adjustments],
+        rejected_commissions=[c.id for c in result.rejected]))
     db.session.commit()
-    return jsonify(body), 200
+    return out, 200
 
 
 @bp.get("/conversions")
@@ -134,4 +130,4 @@ def list_conversions():
     q = current_query()
     query = where_given(select(Conversion), (Conversion.partner_id, q.partner_id),
                         (Conversion.offer_id, q.offer_id), (Conversion.order_id, q.order_id))
-    return listing(query, Conversion.id, q, conversion_body)
+    return listing(query, Conversion.id, q, conversion_out)

@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     WithJsonSchema,
     model_validator,
@@ -28,6 +29,14 @@ from ...models.tracking import CONVERSION_EVENTS
 Money = Field(description="An exact amount as a decimal string, e.g. \"12.50\".",
               pattern=r"^-?\d+(\.\d+)?$")
 
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+# A moment in a response: ISO 8601 as Python writes it (UTC as +00:00).
+Timestamp = Annotated[datetime, PlainSerializer(_iso, return_type=str, when_used="json"),
+                      WithJsonSchema({"type": "string", "format": "date-time"})]
 
 # Ids are database integers: anything outside 1 … 2³¹−1 can name nothing.
 MAX_ID = 2**31 - 1
@@ -107,8 +116,8 @@ class PartnerOut(BaseModel):
     group_id: int | None
     country: str | None
     website: str | None
-    created_at: datetime
-    approved_at: datetime | None
+    created_at: Timestamp
+    approved_at: Timestamp | None
 
 
 class PartnerPage(Page):
@@ -141,7 +150,7 @@ class BalanceOut(BaseModel):
     partner_id: int
     currency: str
     balance: str = Money
-    as_of: datetime
+    as_of: Timestamp
 
 
 class BalanceQuery(Query):
@@ -174,7 +183,7 @@ class OfferOut(BaseModel):
     attribution_model: _literal(ATTRIBUTION_MODELS)  # type: ignore[valid-type]
     fallback_url: str | None
     commission: CommissionTermsOut
-    created_at: datetime
+    created_at: Timestamp
 
 
 class OfferPage(Page):
@@ -245,7 +254,7 @@ class LinkOut(BaseModel):
     sub4: str | None
     sub5: str | None
     is_active: bool
-    created_at: datetime
+    created_at: Timestamp
 
 
 class LinkPage(Page):
@@ -405,8 +414,8 @@ class ConversionOut(BaseModel):
     partner_id: int | None
     partner_ref: str | None
     customer_id: str | None
-    occurred_at: datetime
-    created_at: datetime
+    occurred_at: Timestamp
+    created_at: Timestamp
     commissions: list[ConversionCommission]
 
 
@@ -444,10 +453,10 @@ class CommissionOut(BaseModel):
     status: CommissionStatus
     status_reason: str | None
     explanation: str
-    created_at: datetime
-    payable_at: datetime | None
-    approved_at: datetime | None
-    paid_at: datetime | None
+    created_at: Timestamp
+    payable_at: Timestamp | None
+    approved_at: Timestamp | None
+    paid_at: Timestamp | None
 
 
 class CommissionPage(Page):
@@ -469,11 +478,11 @@ class PayoutOut(BaseModel):
     status: PayoutStatus
     method: str
     reference: str | None
-    created_at: datetime
-    approved_at: datetime | None
-    sent_at: datetime | None
-    paid_at: datetime | None
-    failed_at: datetime | None
+    created_at: Timestamp
+    approved_at: Timestamp | None
+    sent_at: Timestamp | None
+    paid_at: Timestamp | None
+    failed_at: Timestamp | None
 
 
 class PayoutPage(Page):
@@ -501,8 +510,8 @@ class StatementOut(BaseModel):
     pending: str = Money
     sha256: str
     size: int
-    generated_at: datetime
-    as_of: datetime
+    generated_at: Timestamp
+    as_of: Timestamp
     pdf_url: str
 
 

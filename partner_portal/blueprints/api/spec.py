@@ -152,6 +152,12 @@ def _json_required(view):
     return checked
 
 
+def json_response(out: BaseModel, status: int = 200):
+    """A model as a JSON response, for a route outside ``operation`` (the postback)."""
+    return current_app.response_class(out.model_dump_json(), status=status,
+                                      mimetype="application/json")
+
+
 def current_query():
     return request.context.query
 

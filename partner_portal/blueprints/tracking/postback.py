@@ -15,7 +15,7 @@ from ...services.errors import DomainError
 from ..api.conversions import record
 from ..api.problems import RequestProblem, from_domain_error, problem
 from ..api.schemas import ConversionCreate
-from ..api.spec import validated
+from ..api.spec import json_response, validated
 from ..units import writes
 from . import bp
 
@@ -37,7 +37,7 @@ def postback():
     g.api_key = key
     data = {name: request.args[name] for name in FIELDS if name in request.args}
     try:
-        return record(validated(ConversionCreate, data))
+        return json_response(*record(validated(ConversionCreate, data)))
     except RequestProblem as exc:
         db.session.rollback()
         return exc.response()

@@ -407,7 +407,7 @@ def test_a_response_that_breaks_its_model_is_a_500_under_test_but_logged_in_prod
 
     PartnerFactory()
     db.session.commit()
-    monkeypatch.setattr(partners_api, "partner_body", lambda p: {"id": "not a number"})
+    monkeypatch.setattr(partners_api, "partner_out", lambda p: {"id": "not a number"})
     assert client.get("/api/v1/partners", headers=auth).status_code == 500
     monkeypatch.setattr(app, "testing", False)
     response = client.get("/api/v1/partners", headers=auth)

@@ -8,31 +8,33 @@ from ...models import Commission, Payout
 from . import bp
 from .conversions import money_str
 from .paging import listing, where_given
-from .schemas import CommissionPage, CommissionQuery, PayoutPage, PayoutQuery
+from .schemas import (
+    CommissionOut,
+    CommissionPage,
+    CommissionQuery,
+    PayoutOut,
+    PayoutPage,
+    PayoutQuery,
+)
 from .spec import current_query, operation
 
 
-def _iso(value):
-    return value.isoformat() if value else None
+def commission_out(c: Commission) -> CommissionOut:
+    return CommissionOut(
+        id=c.id, partner_id=c.partner_id, offer_id=c.offer_id, conversion_id=c.conversion_id,
+        reverses_id=c.reverses_id, kind=c.kind, amount=money_str(c.amount, c.currency),
+        currency=c.currency, status=c.status, status_reason=c.status_reason,
+        explanation=c.explanation, created_at=c.created_at, payable_at=c.payable_at,
+        approved_at=c.approved_at, paid_at=c.paid_at)
 
 
-def commission_body(c: Commission) -> dict:
-    return {"id": c.id, "partner_id": c.partner_id, "offer_id": c.offer_id,
-            "conversion_id": c.conversion_id, "reverses_id": c.reverses_id, "kind": c.kind,
-            "amount": money_str(c.amount, c.currency), "currency": c.currency,
-            "status": c.status, "status_reason": c.status_reason,
-            "explanation": c.explanation, "created_at": c.created_at.isoformat(),
-            "payable_at": _iso(c.payable_at), "approved_at": _iso(c.approved_at),
-            "paid_at": _iso(c.paid_at)}
-
-
-def payout_body(p: Payout) -> dict:
-    return {"id": p.id, "batch_id": p.batch_id, "partner_id": p.partner_id,
-            "amount": money_str(p.amount, p.currency), "currency": p.currency,
-            "status": p.status, "method": p.method, "reference": p.reference,
-            "created_at": p.created_at.isoformat(), "approved_at": _iso(p.approved_at),
-            "sent_at": _iso(p.sent_at), "paid_at": _iso(p.paid_at),
-            "failed_at": _iso(p.failed_at)}
+def payout_out(p: Payout) -> PayoutOut:
+    return PayoutOut(
+        id=p.id, batch_id=p.batch_id, partner_id=p.partner_id,
+        amount=money_str(p.amount, p.currency), currency=p.currency, status=p.status,
+        method=p.method, reference=p.reference, created_at=p.created_at,
+        approved_at=p.approved_at, sent_at=p.sent_at, paid_at=p.paid_at,
+        failed_at=p.failed_at)
 
 
 @bp.get("/commissions")
@@ -44,7 +46,7 @@ def list_commissions():
     q = current_query()
     query = where_given(select(Commission), (Commission.partner_id, q.partner_id),
                         (Commission.status, q.status), (Commission.offer_id, q.offer_id))
-    return listing(query, Commission.id, q, commission_body)
+    return listing(query, Commission.id, q, commission_out)
 
 
 @bp.get("/payouts")
@@ -55,4 +57,4 @@ def list_payouts():
     q = current_query()
     query = where_given(select(Payout).where(Payout.excluded.is_(False)),
                         (Payout.partner_id, q.partner_id), (Payout.status, q.status))
-    return listing(query, Payout.id, q, payout_body)
+    return listing(query, Payout.id, q, payout_out)

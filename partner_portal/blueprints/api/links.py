@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import jsonify
 from sqlalchemy import select
 
 from ...extensions import db
@@ -17,13 +16,12 @@ from .schemas import LinkCreate, LinkOut, LinkPage, LinkQuery
 from .spec import current_json, current_query, operation
 
 
-def link_body(link: TrackingLink) -> dict:
-    return {"id": link.id, "code": link.code,
-            "url": link_builder.link_url(link),
-            "partner_id": link.partner_id, "offer_id": link.offer_id,
-            "deep_link_url": link.deep_link_url, "sub1": link.sub1, "sub2": link.sub2,
-            "sub3": link.sub3, "sub4": link.sub4, "sub5": link.sub5,
-            "is_active": link.is_active, "created_at": link.created_at.isoformat()}
+def link_out(link: TrackingLink) -> LinkOut:
+    return LinkOut(id=link.id, code=link.code, url=link_builder.link_url(link),
+                   partner_id=link.partner_id, offer_id=link.offer_id,
+                   deep_link_url=link.deep_link_url, sub1=link.sub1, sub2=link.sub2,
+                   sub3=link.sub3, sub4=link.sub4, sub5=link.sub5, is_active=link.is_active,
+                   created_at=link.created_at)
 
 
 @bp.get("/links")
@@ -33,7 +31,7 @@ def list_links():
     q = current_query()
     query = where_given(select(TrackingLink), (TrackingLink.partner_id, q.partner_id),
                         (TrackingLink.offer_id, q.offer_id))
-    return listing(query, TrackingLink.id, q, link_body)
+    return listing(query, TrackingLink.id, q, link_out)
 
 
 @bp.post("/links")
@@ -54,6 +52,6 @@ def create_link():
         partner, data.offer_id, url=data.url,
         subs={k: getattr(data, k) for k in ("sub1", "sub2", "sub3", "sub4", "sub5")},
         actor=api_actor(), now=utcnow())
-    body = link_body(built.link)
+    out = link_out(built.link)
     db.session.commit()
-    return jsonify(body), (201 if built.created else 200)
+    return out, (201 if built.created else 200)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import jsonify
 from sqlalchemy import select
 
 from ...extensions import db
@@ -15,7 +14,16 @@ from ...services.money import round_money
 from . import ID, bp
 from .conversions import api_actor
 from .paging import listing, where_given
-from .schemas import CapCreate, CapList, CapOut, OfferCreate, OfferOut, OfferPage, OfferQuery
+from .schemas import (
+    CapCreate,
+    CapList,
+    CapOut,
+    CommissionTermsOut,
+    OfferCreate,
+    OfferOut,
+    OfferPage,
+    OfferQuery,
+)
 from .spec import current_json, current_query, operation
 
 
@@ -25,27 +33,28 @@ def _plain(value) -> str:
     return text
 
 
-def offer_body(o: Offer) -> dict:
+def offer_out(o: Offer) -> OfferOut:
     value = o.default_commission_value
-    return {"id": o.id, "name": o.name, "description": o.description, "status": o.status,
-            "destination_url": o.destination_url,
-            "allowed_domains": [d for d in (o.allowed_domains or "").split("\n") if d],
-            "currency": o.currency, "cookie_window_days": o.cookie_window_days,
-            "hold_days": o.hold_days, "attribution_model": o.attribution_model,
-            "fallback_url": o.fallback_url,
-            "commission": {"kind": o.default_commission_kind,
-                           "value": _plain(value) if o.default_commission_kind == "percent"
-                           else str(round_money(value, o.currency))},
-            "created_at": o.created_at.isoformat()}
+    return OfferOut(
+        id=o.id, name=o.name, description=o.description, status=o.status,
+        destination_url=o.destination_url,
+        allowed_domains=[d for d in (o.allowed_domains or "").split("\n") if d],
+        currency=o.currency, cookie_window_days=o.cookie_window_days, hold_days=o.hold_days,
+        attribution_model=o.attribution_model, fallback_url=o.fallback_url,
+        commission=CommissionTermsOut(
+            kind=o.default_commission_kind,
+            value=_plain(value) if o.default_commission_kind == "percent"
+            else str(round_money(value, o.currency))),
+        created_at=o.created_at)
 
 
-def cap_body(c: Cap, currency: str) -> dict:
+def cap_out(c: Cap, currency: str) -> CapOut:
     limit = (str(round_money(c.limit_value, currency)) if c.metric == "commission"
              else str(int(c.limit_value)))
-    return {"id": c.id, "offer_id": c.offer_id, "metric": c.metric, "period": c.period,
-            "scope": c.scope, "partner_id": c.partner_id, "group_id": c.group_id,
-            "limit": limit, "caps_conversions": c.caps_conversions,
-            "redirects_clicks": c.redirects_clicks, "is_active": c.is_active}
+    return CapOut(id=c.id, offer_id=c.offer_id, metric=c.metric, period=c.period,
+                  scope=c.scope, partner_id=c.partner_id, group_id=c.group_id, limit=limit,
+                  caps_conversions=c.caps_conversions, redirects_clicks=c.redirects_clicks,
+                  is_active=c.is_active)
 
 
 def _offer(offer_id: int) -> Offer:
@@ -60,14 +69,14 @@ def _offer(offer_id: int) -> Offer:
 def list_offers():
     """Offers, oldest first; filter by `status`."""
     q = current_query()
-    return listing(where_given(select(Offer), (Offer.status, q.status)), Offer.id, q, offer_body)
+    return listing(where_given(select(Offer), (Offer.status, q.status)), Offer.id, q, offer_out)
 
 
 @bp.get(f"/offers/<{ID}:offer_id>")
 @operation("offers:read", tags=("offers",), ok={"HTTP_200": OfferOut}, not_found=True)
 def get_offer(offer_id: int):
     """One offer."""
-    return jsonify(offer_body(_offer(offer_id)))
+    return offer_out(_offer(offer_id))
 
 
 @bp.post("/offers")
@@ -84,9 +93,9 @@ def create_offer():
         default_commission_kind=data.commission.kind,
         default_commission_value=str(data.commission.value)),
         actor=api_actor(), now=utcnow())
-    body = offer_body(offer)
+    out = offer_out(offer)
     db.session.commit()
-    return jsonify(body), 201
+    return out, 201
 
 
 @bp.get(f"/offers/<{ID}:offer_id>/caps")
@@ -94,7 +103,7 @@ def create_offer():
 def list_caps(offer_id: int):
     """The offer's caps."""
     offer = _offer(offer_id)
-    return jsonify({"data": [cap_body(c, offer.currency) for c in cap_admin.caps_of(offer.id)]})
+    return CapList(data=[cap_out(c, offer.currency) for c in cap_admin.caps_of(offer.id)])
 
 
 @bp.post(f"/offers/<{ID}:offer_id>/caps")
@@ -117,6 +126,6 @@ def create_cap(offer_id: int):
         group_id=data.group_id, partner=partner.ref if partner else None,
         caps_conversions=data.caps_conversions, redirects_clicks=data.redirects_clicks),
         actor=api_actor(), now=utcnow())
-    body = cap_body(cap, offer.currency)
+    out = cap_out(cap, offer.currency)
     db.session.commit()
-    return jsonify(body), 201
+    return out, 201

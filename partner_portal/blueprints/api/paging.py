@@ -7,8 +7,6 @@ import base64
 import binascii
 import json
 
-from flask import jsonify
-
 from ...extensions import db
 from .problems import RequestProblem
 
@@ -47,7 +45,8 @@ def where_given(query, *pairs):
     return query
 
 
-def listing(query, id_column, params, body):
-    """The JSON answer of a list endpoint: one page of ``query``, each row through ``body``."""
+def listing(query, id_column, params, out):
+    """The answer of a list endpoint: one page of ``query``, each row through ``out``
+    (which builds its ``*Out`` model); the route's page model checks and writes it."""
     rows, cursor = page(query, id_column, params)
-    return jsonify({"data": [body(row) for row in rows], "next_cursor": cursor})
+    return {"data": [out(row) for row in rows], "next_cursor": cursor}

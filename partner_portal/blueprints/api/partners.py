@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import current_app
 from sqlalchemy import func, select
 
 from ...extensions import db
@@ -15,15 +15,22 @@ from ...services.program import get_program
 from . import ID, bp
 from .conversions import api_actor, money_str
 from .paging import listing, where_given
-from .schemas import BalanceOut, BalanceQuery, PartnerApprove, PartnerCreate, PartnerOut, PartnerPage, PartnerQuery
+from .schemas import (
+    BalanceOut,
+    BalanceQuery,
+    PartnerApprove,
+    PartnerCreate,
+    PartnerOut,
+    PartnerPage,
+    PartnerQuery,
+)
 from .spec import current_json, current_query, operation
 
 
-def partner_body(p: Partner) -> dict:
-    return {"id": p.id, "ref": p.ref, "name": p.name, "email": p.email, "status": p.status,
-            "group_id": p.group_id, "country": p.country, "website": p.website,
-            "created_at": p.created_at.isoformat(),
-            "approved_at": p.approved_at.isoformat() if p.approved_at else None}
+def partner_out(p: Partner) -> PartnerOut:
+    return PartnerOut(id=p.id, ref=p.ref, name=p.name, email=p.email, status=p.status,
+                      group_id=p.group_id, country=p.country, website=p.website,
+                      created_at=p.created_at, approved_at=p.approved_at)
 
 
 def _partner(partner_id: int) -> Partner:
@@ -42,14 +49,14 @@ def list_partners():
     email = q.email.strip().lower() if q.email else None
     query = where_given(select(Partner), (Partner.status, q.status),
                         (func.lower(Partner.email), email))
-    return listing(query, Partner.id, q, partner_body)
+    return listing(query, Partner.id, q, partner_out)
 
 
 @bp.get(f"/partners/<{ID}:partner_id>")
 @operation("partners:read", tags=("partners",), ok={"HTTP_200": PartnerOut}, not_found=True)
 def get_partner(partner_id: int):
     """One partner."""
-    return jsonify(partner_body(_partner(partner_id)))
+    return partner_out(_partner(partner_id))
 
 
 def _set_password_link(token: str) -> str:
@@ -69,9 +76,9 @@ def create_partner():
                                 group_id=data.group_id),
         actor=api_actor(), now=utcnow(), link_for=_set_password_link,
         invite_max_age_seconds=current_app.config["STAFF_INVITE_MAX_AGE_SECONDS"])
-    body = partner_body(partner)
+    out = partner_out(partner)
     db.session.commit()
-    return jsonify(body), 201
+    return out, 201
 
 
 @bp.post(f"/partners/<{ID}:partner_id>/approve")
@@ -85,9 +92,9 @@ def approve_partner(partner_id: int):
     if partner.status != "approved":
         vetting.approve(partner, api_actor(), now=utcnow(), group_id=data.group_id,
                         message=data.message)
-    body = partner_body(partner)
+    out = partner_out(partner)
     db.session.commit()
-    return jsonify(body), 200
+    return out, 200
 
 
 @bp.get(f"/partners/<{ID}:partner_id>/balance")
@@ -100,5 +107,5 @@ def partner_balance(partner_id: int):
     currency = (current_query().currency or get_program().currency).upper()
     now = utcnow()
     amount = ledger.balance(partner.id, currency=currency)
-    return jsonify({"partner_id": partner.id, "currency": currency,
-                    "balance": money_str(amount, currency), "as_of": now.isoformat()})
+    return BalanceOut(partner_id=partner.id, currency=currency,
+                      balance=money_str(amount, currency), as_of=now)

@@ -7,17 +7,36 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
 
 from ...models.caps import CAP_METRICS, CAP_PERIODS, CAP_SCOPES
 from ...models.commissions import COMMISSION_STATUSES
 from ...models.offers import ATTRIBUTION_MODELS, OFFER_STATUSES
 from ...models.partners import PARTNER_STATUSES
 from ...models.payouts import PAYOUT_STATUSES
+from ...models.tracking import CONVERSION_EVENTS
 
 Money = Field(description="An exact amount as a decimal string, e.g. \"12.50\".",
               pattern=r"^-?\d+(\.\d+)?$")
 
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+# A moment in a response: ISO 8601 as Python writes it (UTC as +00:00).
+Timestamp = Annotated[datetime, PlainSerializer(_iso, return_type=str, when_used="json"),
+                      WithJsonSchema({"type": "string", "format": "date-time"})]
 
 # Ids are database integers: anything outside 1 … 2³¹−1 can name nothing.
 MAX_ID = 2**31 - 1
@@ -97,8 +116,8 @@ class PartnerOut(BaseModel):
     group_id: int | None
     country: str | None
     website: str | None
-    created_at: datetime
-    approved_at: datetime | None
+    created_at: Timestamp
+    approved_at: Timestamp | None
 
 
 class PartnerPage(Page):
@@ -131,7 +150,7 @@ class BalanceOut(BaseModel):
     partner_id: int
     currency: str
     balance: str = Money
-    as_of: datetime
+    as_of: Timestamp
 
 
 class BalanceQuery(Query):
@@ -164,7 +183,7 @@ class OfferOut(BaseModel):
     attribution_model: _literal(ATTRIBUTION_MODELS)  # type: ignore[valid-type]
     fallback_url: str | None
     commission: CommissionTermsOut
-    created_at: datetime
+    created_at: Timestamp
 
 
 class OfferPage(Page):
@@ -235,7 +254,7 @@ class LinkOut(BaseModel):
     sub4: str | None
     sub5: str | None
     is_active: bool
-    created_at: datetime
+    created_at: Timestamp
 
 
 class LinkPage(Page):
@@ -261,24 +280,115 @@ class LinkCreate(Strict):
 
 # -- conversions --------------------------------------------------------------------
 
+def _text(value):
+    """Report fields are trimmed strings (a whole number is read as its digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _text_or_none(value):
+    """… and an optional one left empty is not given."""
+    return _text(value) or None if value is not None else None
+
+
+def _lower(value):
+    value = _text_or_none(value)
+    return value.lower() if isinstance(value, str) else value
+
+
+def _given(value):
+    return None if value == "" else value
+
+
+def _moment_text(value):
+    """A date-time travels as ISO 8601 text only (never a bare number)."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time with a time zone, "
+                         "e.g. 2026-11-23T14:05:00Z")
+    return value
+
+
+def _amount_or_none(value):
+    """Amounts are read by the one money parser (services/money.py) in the use case: the
+    schema only passes a string, a whole number or an exact JSON number through as sent,
+    never a float or a boolean."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise ValueError("must be a number such as 49.90")
+    return value
+
+
+def _amount(value):
+    if value in (None, ""):
+        raise ValueError("is required")
+    return _amount_or_none(value)
+
+
+def _required(max_length: int):
+    return Annotated[Annotated[str, Field(min_length=1, max_length=max_length)],
+                     BeforeValidator(_text)]
+
+
+def _optional(max_length: int):
+    return Annotated[Annotated[str, Field(max_length=max_length)] | None,
+                     BeforeValidator(_text_or_none)]
+
+
+OrderId = _required(128)
+CurrencyCode = _required(3)
+ClickId = _optional(96)
+CouponCode = _optional(64)
+PartnerRef = _optional(24)
+CustomerId = _optional(128)
+GivenId = Annotated[Id | None, BeforeValidator(_given)]
+Event = Annotated[_literal(CONVERSION_EVENTS), BeforeValidator(_lower)]  # type: ignore[valid-type]
+
+AMOUNT_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+                           {"type": "number"}],
+                 "description": "An exact amount as a decimal string or a JSON number, "
+                                "e.g. \"49.90\"; read exactly, never as a float."}
+Amount = Annotated[Decimal | str | int, PlainValidator(_amount), WithJsonSchema(AMOUNT_SCHEMA)]
+OptionalAmount = Annotated[Decimal | str | int | None, PlainValidator(_amount_or_none),
+                           WithJsonSchema({"anyOf": [*AMOUNT_SCHEMA["anyOf"], {"type": "null"}],
+                                           "description": AMOUNT_SCHEMA["description"]})]
+Moment = Annotated[AwareDatetime, BeforeValidator(_moment_text)]
+
+
 class ConversionCreate(BaseModel):
-    order_id: str = Field(max_length=120, description="Unique per offer; a replay returns "
-                                                      "the first result with status 200.")
-    amount: Decimal | str
-    currency: str = Field(min_length=3, max_length=3)
-    click_id: str | None = None
-    coupon_code: str | None = None
-    partner_ref: str | None = None
-    offer_id: Id | None = Field(None, description="Needed only when it cannot be inferred "
-                                                   "from the click, coupon or a single offer.")
-    event: Literal["sale", "lead", "signup", "renewal"] = "sale"
-    customer_id: str | None = None
-    occurred_at: datetime | None = None
+    """What a shop reports (the JSON body, or the postback's query). Unknown fields are
+    ignored: shops send what their platform has."""
+
+    order_id: OrderId = Field(description="Unique per offer; a replay returns the first "
+                                          "result with status 200.")
+    amount: Amount
+    currency: CurrencyCode = Field(description="ISO 4217; must be the offer's currency.")
+    click_id: ClickId = None
+    coupon_code: CouponCode = None
+    partner_ref: PartnerRef = None
+    offer_id: GivenId = Field(
+        None, description="Needed only when it cannot be inferred from the click, coupon "
+                          "or a single offer.")
+    event: Event = "sale"
+    customer_id: CustomerId = Field(None, description="Renewals are credited to the "
+                                                           "partner who referred the customer.")
+    occurred_at: Moment | None = Field(None, description="Default: now.")
+    clicked_at: Moment | None = Field(None, description="When the click happened, for a "
+                                                         "click tracked elsewhere.")
 
 
 class RefundCreate(BaseModel):
-    amount: Decimal | str | None = Field(None, description="Partial refund; omit for all.")
-    offer_id: Id | None = None
+    amount: OptionalAmount = Field(None, description="Partial refund; omit for all.")
+    offer_id: GivenId = Field(
+        None, description="Needed when the order_id exists on several offers.")
+
+
+class RefundQuery(BaseModel):
+    offer_id: GivenId = Field(
+        None, description="As `offer_id` in the body.")
 
 
 class ConversionCommission(BaseModel):
@@ -304,8 +414,8 @@ class ConversionOut(BaseModel):
     partner_id: int | None
     partner_ref: str | None
     customer_id: str | None
-    occurred_at: datetime
-    created_at: datetime
+    occurred_at: Timestamp
+    created_at: Timestamp
     commissions: list[ConversionCommission]
 
 
@@ -326,7 +436,7 @@ class ConversionPage(Page):
 class ConversionQuery(PageQuery):
     partner_id: Id | None = None
     offer_id: Id | None = None
-    order_id: str | None = Field(None, max_length=120)
+    order_id: str | None = Field(None, max_length=128)
 
 
 # -- commissions and payouts --------------------------------------------------------
@@ -343,10 +453,10 @@ class CommissionOut(BaseModel):
     status: CommissionStatus
     status_reason: str | None
     explanation: str
-    created_at: datetime
-    payable_at: datetime | None
-    approved_at: datetime | None
-    paid_at: datetime | None
+    created_at: Timestamp
+    payable_at: Timestamp | None
+    approved_at: Timestamp | None
+    paid_at: Timestamp | None
 
 
 class CommissionPage(Page):
@@ -368,11 +478,11 @@ class PayoutOut(BaseModel):
     status: PayoutStatus
     method: str
     reference: str | None
-    created_at: datetime
-    approved_at: datetime | None
-    sent_at: datetime | None
-    paid_at: datetime | None
-    failed_at: datetime | None
+    created_at: Timestamp
+    approved_at: Timestamp | None
+    sent_at: Timestamp | None
+    paid_at: Timestamp | None
+    failed_at: Timestamp | None
 
 
 class PayoutPage(Page):
@@ -400,8 +510,8 @@ class StatementOut(BaseModel):
     pending: str = Money
     sha256: str
     size: int
-    generated_at: datetime
-    as_of: datetime
+    generated_at: Timestamp
+    as_of: Timestamp
     pdf_url: str
 
 

@@ -4,9 +4,12 @@ generates the OpenAPI 3.1 description from them."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, TypeVar
 
 from flask import current_app, request
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 from spectree.plugins.flask_plugin import FlaskPlugin
@@ -18,11 +21,35 @@ from .schemas import Problem, ValidationProblem
 # The description spectree generates is completed here: the problem responses' media type
 # and the non-JSON responses (PDF) are not expressible through its models.
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _field_of(location: tuple) -> str:
     parts = [str(p) for p in location if p not in ("body", "query", "__root__")]
     return ".".join(parts) or "body"
+
+
+def _message(error: dict) -> str:
+    return str(error.get("msg", "Invalid.")).removeprefix("Value error, ")
+
+
+def invalid(error: PydanticValidationError) -> RequestProblem:
+    """The 422 problem for input that fails its model: ``field`` names the first field at
+    fault, ``errors`` lists every one."""
+    errors = [{"field": _field_of(tuple(e.get("loc", ()))), "detail": _message(e)}
+              for e in error.errors()]
+    first = errors[0]
+    return RequestProblem(422, f"{first['field']}: {first['detail']}.", field=first["field"],
+                          errors=errors)
+
+
+def validated(model: type[ModelT], data: Any) -> ModelT:
+    """``data`` read through ``model``, for input that does not come through an
+    ``operation`` (the postback's query string)."""
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as error:
+        raise invalid(error) from None
 
 
 def _reject_invalid(req, resp, req_validation_error, instance, model_adapter) -> None:
@@ -34,11 +61,7 @@ def _reject_invalid(req, resp, req_validation_error, instance, model_adapter) ->
                                  field="body")
     if req_validation_error is None:
         return
-    errors = [{"field": _field_of(tuple(e.get("loc", ()))), "detail": e.get("msg", "Invalid.")}
-              for e in req_validation_error.errors()]
-    first = errors[0]
-    raise RequestProblem(422, f"{first['field']}: {first['detail']}.", field=first["field"],
-                         errors=errors)
+    raise invalid(req_validation_error)
 
 
 class ResponseCheckingPlugin(FlaskPlugin):
@@ -90,10 +113,10 @@ STANDARD_ERRORS = {"HTTP_400": Problem, "HTTP_401": Problem, "HTTP_403": Problem
 
 def operation(scope: str, *, tags: tuple[str, ...], query=None, json=None,
               ok: dict[str, Any], not_found: bool = False, conflict: bool = False,
-              ingest: bool = False, produces: str | None = None, validate: bool = True):
-    """Declare an API route: the key scope it needs, its models and its responses.
-    ``validate=False`` keeps the models for the description only, for routes that parse
-    their own input (the conversion hot path, shared with the postback)."""
+              ingest: bool = False, produces: str | None = None, body_required: bool = False):
+    """Declare an API route: the key scope it needs, its models and its responses; the
+    models validate the request and the response. ``body_required``: a request without a
+    JSON body is a 400 (not a body with every field missing)."""
     from . import rate_limited
 
     responses = dict(ok)
@@ -106,13 +129,33 @@ def operation(scope: str, *, tags: tuple[str, ...], query=None, json=None,
     def wrap(view):
         view.__doc__ = f"{(view.__doc__ or '').strip()}\n\nScope: `{scope}`."
         validated = spec.validate(query=query, json=json, resp=Response(**responses),
-                                  tags=list(tags), skip_validation=not validate,
-                                  operation_id=view.__name__)(view)
+                                  tags=list(tags), operation_id=view.__name__)(view)
+        if body_required:
+            validated = _json_required(validated)
         validated.required_scope = scope
+        # What the route validates with, read by the test that holds the description to it.
+        validated.api_models = {"query": query, "json": json, "responses": responses}
         validated.produces = produces
         return rate_limited(validated, "ingest" if ingest else "default")
 
     return wrap
+
+
+def _json_required(view):
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if request.get_json(silent=True) is None:
+            raise RequestProblem(400, "Send a JSON object with Content-Type: application/json.",
+                                 field="body")
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def json_response(out: BaseModel, status: int = 200):
+    """A model as a JSON response, for a route outside ``operation`` (the postback)."""
+    return current_app.response_class(out.model_dump_json(), status=status,
+                                      mimetype="application/json")
 
 
 def current_query():

@@ -16,20 +16,21 @@ from ...services.program import program_zone
 from ...services.statements.months import parse_month
 from . import ID, bp
 from .paging import listing, where_given
-from .schemas import Problem, StatementPage, StatementQuery
+from .schemas import Problem, StatementOut, StatementPage, StatementQuery
 from .spec import current_query, operation
 
 
-def statement_body(s: Statement) -> dict:
-    money = lambda v: str(round_money(v, s.currency))  # noqa: E731
-    return {
-        "id": s.id, "partner_id": s.partner_id, "month": s.month, "version": s.version,
-        "month_to_date": s.month_to_date, "currency": s.currency,
-        "opening_balance": money(s.opening_balance), "closing_balance": money(s.closing_balance),
-        "credits": money(s.credits), "debits": money(s.debits), "pending": money(s.pending_amount),
-        "sha256": s.sha256, "size": s.size, "generated_at": s.generated_at.isoformat(),
-        "as_of": s.as_of.isoformat(), "pdf_url": f"/api/v1/statements/{s.id}/pdf",
-    }
+def statement_out(s: Statement) -> StatementOut:
+    def money(value) -> str:
+        return str(round_money(value, s.currency))
+
+    return StatementOut(
+        id=s.id, partner_id=s.partner_id, month=s.month, version=s.version,
+        month_to_date=s.month_to_date, currency=s.currency,
+        opening_balance=money(s.opening_balance), closing_balance=money(s.closing_balance),
+        credits=money(s.credits), debits=money(s.debits), pending=money(s.pending_amount),
+        sha256=s.sha256, size=s.size, generated_at=s.generated_at, as_of=s.as_of,
+        pdf_url=f"/api/v1/statements/{s.id}/pdf")
 
 
 @bp.get("/statements")
@@ -42,7 +43,7 @@ def list_statements():
     month = str(parse_month(q.month, now=utcnow(), zone=program_zone())) if q.month else None
     query = where_given(select(Statement).where(Statement.superseded_at.is_(None)),
                         (Statement.partner_id, q.partner_id), (Statement.month, month))
-    return listing(query, Statement.id, q, statement_body)
+    return listing(query, Statement.id, q, statement_out)
 
 
 @bp.get(f"/statements/<{ID}:statement_id>/pdf")

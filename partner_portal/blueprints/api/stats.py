@@ -3,14 +3,12 @@ partner, from the same daily rollups as the reports pages."""
 
 from __future__ import annotations
 
-from flask import jsonify
-
 from ...models.base import utcnow
 from ...services import reporting
 from ...services.program import get_program, program_zone
 from . import bp
 from .conversions import money_str
-from .schemas import StatsOut, StatsQuery
+from .schemas import StatsOut, StatsQuery, StatsRow
 from .spec import current_query, operation
 
 
@@ -27,10 +25,9 @@ def stats():
     currency = (q.currency or get_program().currency).upper()
     rows = reporting.grouped(period, currency, q.group_by, partner_id=q.partner_id,
                              offer_id=q.offer_id)
-    return jsonify({
-        "group_by": q.group_by, "currency": currency, "start": period.start.isoformat(),
-        "end": period.end.isoformat(),
-        "data": [{"key": None if r.key is None else str(r.key), "label": r.label,
-                  "clicks": r.clicks, "conversions": r.conversions,
-                  "revenue": money_str(r.revenue, currency),
-                  "commission": money_str(r.commission, currency)} for r in rows]})
+    return StatsOut(
+        group_by=q.group_by, currency=currency, start=period.start, end=period.end,
+        data=[StatsRow(key=None if r.key is None else str(r.key), label=r.label,
+                       clicks=r.clicks, conversions=r.conversions,
+                       revenue=money_str(r.revenue, currency),
+                       commission=money_str(r.commission, currency)) for r in rows])

@@ -13,7 +13,9 @@ from ...models.base import utcnow
 from ...services import api_keys
 from ...services.errors import DomainError
 from ..api.conversions import record
-from ..api.problems import from_domain_error, problem
+from ..api.problems import RequestProblem, from_domain_error, problem
+from ..api.schemas import ConversionCreate
+from ..api.spec import json_response, validated
 from ..units import writes
 from . import bp
 
@@ -35,7 +37,10 @@ def postback():
     g.api_key = key
     data = {name: request.args[name] for name in FIELDS if name in request.args}
     try:
-        return record(data)
+        return json_response(*record(validated(ConversionCreate, data)))
+    except RequestProblem as exc:
+        db.session.rollback()
+        return exc.response()
     except DomainError as exc:
         db.session.rollback()
         return from_domain_error(exc)

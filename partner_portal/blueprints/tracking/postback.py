@@ -11,10 +11,9 @@ from flask import g, request
 from ...extensions import db
 from ...models.base import utcnow
 from ...services import api_keys
-from ...services.errors import DomainError
 from ..api.conversions import record
 from ..api.problems import from_domain_error, problem
-from ..units import writes
+from ..units import unit_of_work, writes
 from . import bp
 
 FIELDS = ("click_id", "order_id", "amount", "currency", "offer_id", "coupon_code", "partner_ref",
@@ -34,8 +33,6 @@ def postback():
                        field="token", required_scope="conversions:write")
     g.api_key = key
     data = {name: request.args[name] for name in FIELDS if name in request.args}
-    try:
-        return record(data)
-    except DomainError as exc:
-        db.session.rollback()
-        return from_domain_error(exc)
+    with unit_of_work(hold=True) as done:
+        response = record(data)
+    return response if done else from_domain_error(done.error)

@@ -11,6 +11,10 @@
   time; the conversion API does, as it is the hot path.
 - Any other request only reads; a write in it is refused in tests and logged elsewhere
   (``locking._refuse_writes_in_reads``).
+
+Inside a write request a view runs its use case in ``unit_of_work``: one commit, a
+rollback on failure, a ``DomainError`` shown on the form or flashed
+(docs/architecture.md, "The unit of work").
 """
 
 from __future__ import annotations

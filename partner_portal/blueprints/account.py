@@ -15,6 +15,7 @@ from ..services.locking import begin_write_after_reads
 from .auth import attempts
 from .auth.session import start_session
 from .forms import apply_error
+from .units import unit_of_work
 
 NEED_PASSWORD_OR_CODE = "Enter your password or a code from your authenticator app."
 
@@ -24,24 +25,29 @@ def two_factor_qr(uri: str) -> str:
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
 
 
+def _show(form, error: DomainError) -> int:
+    """Show a failed confirmation on ``form``; the status to answer with (429 throttled,
+    else 422)."""
+    if isinstance(error, Throttled):
+        form.form_errors.append(attempts.confirm_message(error))
+        return 429
+    apply_error(form, error)
+    return 422
+
+
 def change_password_view(form, user) -> bool:
     """Handle a posted ChangePasswordForm; True when the password was changed."""
     if not form.validate_on_submit():
         return False
-    try:
+    with unit_of_work(hold=True) as done:
         accounts.check_new_password(form.password.data, email=user.email)
         attempts.confirm_password(user, form.current_password.data, field="current_password",
                                   message="The current password is not correct.")
         password_hash = accounts.new_password_hash(form.password.data, email=user.email)
-    except Throttled as exc:
-        form.form_errors.append(attempts.confirm_message(exc))
+        accounts.set_password(user, password_hash, now=utcnow())
+    if not done:
+        _show(form, done.error)
         return False
-    except DomainError as exc:
-        apply_error(form, exc)
-        return False
-    begin_write_after_reads()
-    accounts.set_password(user, password_hash, now=utcnow())
-    db.session.commit()
     start_session(user)  # other sessions ended with the version bump; keep this one
     flash("Your password has been changed. Other devices have been signed out.", "success")
     return True
@@ -51,9 +57,9 @@ def two_factor_setup_secret(user) -> str:
     """The key of the user's two-factor setup (kept server-side, never in the cookie)."""
     secret = accounts.totp_setup_secret(user, now=utcnow())
     if secret is None:
-        begin_write_after_reads()
-        secret = accounts.start_totp_setup(user, now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            begin_write_after_reads()  # a GET shows the setup: its reads need no lock
+            secret = accounts.start_totp_setup(user, now=utcnow())
     return secret
 
 
@@ -61,15 +67,9 @@ def enable_two_factor_view(form, user, actor: audit.Actor) -> bool:
     """Handle a posted setup form; True when two-factor was turned on."""
     if not form.validate_on_submit():
         return False
-    begin_write_after_reads()
-    try:
+    with unit_of_work(form) as done:
         accounts.enable_totp(user, form.code.data, actor, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        apply_error(form, exc)
-        return False
-    db.session.commit()
-    return True
+    return done.ok
 
 
 def disable_two_factor_view(form, user, actor: audit.Actor) -> int | None:
@@ -82,22 +82,14 @@ def disable_two_factor_view(form, user, actor: audit.Actor) -> int | None:
     if not password and not code:
         form.password.errors.append(NEED_PASSWORD_OR_CODE)
         return 422
-    try:
+    with unit_of_work(hold=True) as done:
         if password:
             attempts.confirm_password(user, password)
-            begin_write_after_reads()
             confirmed_with = "password"
         elif attempts.check_code(user, code):
             confirmed_with = "code"
         else:
             db.session.commit()  # keep the failure for throttling
             raise ValidationError("That code is not valid.", field="code")
-    except Throttled as exc:
-        form.form_errors.append(attempts.confirm_message(exc))
-        return 429
-    except DomainError as exc:
-        apply_error(form, exc)
-        return 422
-    accounts.disable_totp(user, actor, now=utcnow(), confirmed_with=confirmed_with)
-    db.session.commit()
-    return None
+        accounts.disable_totp(user, actor, now=utcnow(), confirmed_with=confirmed_with)
+    return None if done else _show(form, done.error)

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Commission, Partner
 from . import audit
 from .errors import NotFound, ValidationError
-from .locking import ensure_write
+from .locking import begin_write
 from .money import parse_amount
 from .program import get_program
 
@@ -21,7 +21,7 @@ MAX_REASON = 500
 
 def adjust(partner_id: int, amount, reason: str, *, actor: audit.Actor, now: datetime,
            currency: str | None = None) -> Commission:
-    ensure_write()
+    begin_write()
     partner = db.session.get(Partner, partner_id)
     if partner is None:
         raise NotFound("No such partner.")

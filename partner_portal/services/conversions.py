@@ -32,7 +32,7 @@ from .commissions import apply_action, open_adjustments
 from .errors import NotFound, ValidationError
 from .fraud import screening
 from .inserts import insert_loaded
-from .locking import ensure_write, for_update
+from .locking import begin_write, for_update
 from .money import format_money, parse_amount, round_money
 from .offer_terms import OfferTerms, offer_terms
 from .periods import whole_months_between
@@ -99,7 +99,7 @@ def record_conversion(inp: ConversionInput, *, actor: audit.Actor, now: datetime
     here, so every new conversion is screened, once: a replay returns the first report's
     conversion as it is. ``alert=False`` (an import of past conversions) sends no cap
     alerts."""
-    ensure_write()
+    begin_write()
     offer = offer_terms(inp.offer_id)
     if offer is None:
         raise NotFound("No such offer.", field="offer_id")
@@ -238,7 +238,7 @@ def refund_conversion(offer_id: int, order_id: str, amount: Decimal | str | None
     brings each commission to its share of what is left of the sale — approved at once
     for approved or paid commissions, otherwise in the commission's own status (pending or
     on hold), moving with it. Bonuses are kept."""
-    ensure_write()
+    begin_write()
     conversion = db.session.scalar(for_update(
         select(Conversion).where(Conversion.offer_id == offer_id, Conversion.order_id == order_id)))
     if conversion is None:

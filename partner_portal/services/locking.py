@@ -67,10 +67,12 @@ def for_update(stmt: S, *, skip_locked: bool = False) -> S:
 def begin_write(session: Session | None = None) -> None:
     """Begin the current unit of work as a write transaction.
 
-    Call it before the first query of the unit of work (a view or job calls it, then the
-    service reads and writes, then the view commits). On SQLite this emits
-    ``BEGIN IMMEDIATE``; elsewhere it is a no-op. Already in a write transaction, nothing
-    happens.
+    Call it before the first query of the unit of work (a job or CLI command calls it,
+    then the service reads and writes, then the caller commits; a request is already a
+    write session, see ``blueprints/units.py``). A service that must run in a write
+    transaction calls it too, as a check. On SQLite this emits ``BEGIN IMMEDIATE``;
+    elsewhere it is a no-op. Already in a write transaction, nothing happens; in one that
+    began as a plain read it refuses to go on (its write could fail or act on stale reads).
     """
     session = session or db.session()
     state = _sqlite_state(session)
@@ -163,15 +165,3 @@ def advisory_lock(key: str, session: Session | None = None) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
                         {"k": zlib.crc32(key.encode()) - 2**31})
-
-
-def ensure_write(session: Session | None = None) -> None:
-    """Make sure the unit of work is a write transaction: begin one if nothing has been
-    read yet; on SQLite, refuse to go on in a transaction that began as a plain read
-    (its write could fail or act on stale reads)."""
-    session = session or db.session()
-    state = _sqlite_state(session)
-    if state == "fresh":
-        begin_write(session)
-    elif state == "read":
-        raise RuntimeError("call locking.begin_write() before the transaction's first query")

@@ -24,7 +24,7 @@ from sqlalchemy import delete, false, func, select, update
 from ..extensions import db
 from ..models import LoginAttempt
 from .errors import Throttled
-from .locking import advisory_lock, ensure_write
+from .locking import advisory_lock, begin_write
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def reserve(email: str, ip: str, policy: ThrottlePolicy, *, now: datetime) -> in
     ``begin_write_after_reads``) and commit right after, before checking a password. Raises
     ``Throttled`` (and writes nothing) when the account or the address is at its limit.
     """
-    ensure_write()
+    begin_write()
     _lock(email, ip)
     since = now - timedelta(seconds=policy.window_seconds)
     for limit, where in (

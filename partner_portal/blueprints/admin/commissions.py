@@ -12,13 +12,13 @@ from ...models import AuditEntry, Commission, Offer
 from ...models.base import utcnow
 from ...services import commission_plans
 from ...services import commissions as commission_service
-from ...services.errors import DomainError, InvalidTransition, ValidationError
+from ...services.errors import ValidationError
 from ...services.lifecycle import COMMISSION
-from ...services.locking import begin_write
 from ...services.money import round_money
 from ...services.program import program_zone, to_local
 from ..csvutil import batched, csv_response
 from ..forms import apply_error
+from ..units import unit_of_work
 from . import bp
 from .commission_forms import CommissionFilterForm, DecideForm
 from .offer_forms import options
@@ -119,18 +119,13 @@ def commission_decide(commission_id: int):
     c = _get(commission_id)
     form = DecideForm()
     if form.validate_on_submit():
-        # A decision is a read-then-write on money: run it as a write transaction from the
-        # start (SQLite: BEGIN IMMEDIATE; PostgreSQL: the service locks the row).
-        db.session.rollback()
-        begin_write()
-        try:
+        # A decision is a read-then-write on money: the request is a write transaction from
+        # the start (SQLite: BEGIN IMMEDIATE; PostgreSQL: the service locks the row).
+        commission_id = c.id
+        with unit_of_work(flash_error=lambda exc: f"Commission {commission_id}: {exc.message}") as ok:
             commission_service.decide(c.id, form.action.data, reason=form.reason.data,
                                       actor=actor(), now=utcnow())
-        except (InvalidTransition, DomainError) as exc:
-            db.session.rollback()
-            flash(f"Commission {c.id}: {exc.message}", "error")
-        else:
-            db.session.commit()
+        if ok:
             done = {"approve": "approved", "reject": "rejected", "hold": "put on hold",
                     "release": "released"}[form.action.data]
             flash(f"Commission {c.id} {done}.", "success")

@@ -10,9 +10,10 @@ from ...models import Offer
 from ...models.base import utcnow
 from ...services import creatives
 from ...services.creative_files import human_size, stored_path
-from ...services.errors import DomainError, NotFound
+from ...services.errors import NotFound
 from ...services.paging import page_number, paginate
-from ..forms import ConfirmForm, apply_error, is_safe_next
+from ..forms import ConfirmForm, is_safe_next
+from ..units import unit_of_work
 from . import bp
 from .portal_forms import CreativeForm
 from .views import actor
@@ -71,19 +72,16 @@ def creative_new(kind: str):
         if spec.has_file:
             data = form.file.data.read(limit + 1) if form.file.data else b""
             upload = creatives.Upload(data, cfg["CREATIVES_DIR"], limit, cfg["CREATIVE_MAX_SIDE"])
-        try:
+        with unit_of_work(form) as done:
             creative = creatives.create(kind, form.offer_id.data, form.name.data,
                                         body=form.body.data, subject=form.subject.data,
                                         alt_text=form.alt_text.data, upload=upload,
                                         actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+        if done:
             flash(f"{spec.label} “{creative.name}” is published to partners.", "success")
             return redirect(url_for("admin.creatives_index", offer=creative.offer_id))
+        else:
+            status = 422
     elif form.is_submitted():
         status = 422
     return render_template("admin/creative_form.html", form=form, spec=spec, creative=None,
@@ -99,19 +97,16 @@ def creative_edit(creative_id: int):
         form.offer_id.data = str(creative.offer_id)
     status = 200
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             creatives.update(creative_id, form.offer_id.data, form.name.data, body=form.body.data,
                              subject=form.subject.data, alt_text=form.alt_text.data,
                              actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            creative = _get(creative_id)
-            apply_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+        if done:
             flash("Saved.", "success")
             return redirect(url_for("admin.creatives_index", offer=form.offer_id.data))
+        else:
+            creative = _get(creative_id)
+            status = 422
     elif form.is_submitted():
         status = 422
     return render_template("admin/creative_form.html", form=form, spec=spec, creative=creative,
@@ -124,14 +119,10 @@ def creative_archive(creative_id: int, action: str):
         abort(404)
     _get(creative_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True) as done:
             creative = creatives.set_archived(creative_id, action == "archive", actor=actor(),
                                               now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if done:
             now_is = ("archived: partners no longer see it" if action == "archive"
                       else "back in the partners’ library")
             flash(f"“{creative.name}” is {now_is}.", "success")

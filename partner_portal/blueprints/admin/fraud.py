@@ -12,11 +12,10 @@ from wtforms.validators import Length, Optional
 from ...extensions import db
 from ...models import FraudCase
 from ...models.base import utcnow
-from ...services.errors import DomainError
 from ...services.fraud import screening
 from ...services.fraud.rules import REGISTRY
 from ..csvutil import batched, csv_response
-from ..forms import apply_error
+from ..units import unit_of_work
 from . import bp
 from .views import actor
 
@@ -69,13 +68,9 @@ def fraud_case(case_id: int):
     form = ResolveForm()
     if form.validate_on_submit():  # POST needs MANAGE (the guard's default)
         decision = request.form.get("decision", "")
-        try:
+        with unit_of_work(form) as done:
             screening.resolve(case.id, decision, note=form.note.data, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Released: the commission goes back to pending." if decision == "release"
                   else "Rejected: the commission will not be paid.", "success")
             return redirect(url_for("admin.fraud_queue"))
@@ -97,14 +92,10 @@ def fraud_rules():
         code = request.form.get("code", "")
         form = forms.get(code) or abort(404)
         if form.validate():
-            try:
+            with unit_of_work(form) as done:
                 screening.update_setting(code, enabled=form.enabled.data, threshold=form.threshold.data,
                                          action=form.action.data, actor=actor(), now=utcnow())
-            except DomainError as exc:
-                db.session.rollback()
-                apply_error(form, exc)
-            else:
-                db.session.commit()
+            if done:
                 flash(f"Saved “{REGISTRY[code].title}”.", "success")
                 return redirect(url_for("admin.fraud_rules"))
     return render_template("admin/fraud_rules.html", rules=REGISTRY, forms=forms)

@@ -8,12 +8,11 @@ from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from ...extensions import db
 from ...models.base import utcnow
 from ...services import api_keys
-from ...services.errors import DomainError
 from ...services.permissions import MANAGE
-from ..forms import ConfirmForm, apply_error
+from ..forms import ConfirmForm
+from ..units import unit_of_work
 from . import bp, requires
 from .vetting_forms import MultiCheckboxField
 from .views import actor
@@ -33,13 +32,10 @@ def api_keys_page():  # reading needs VIEW, creating needs MANAGE (the guard's d
     form = ApiKeyForm()
     new_key = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             key, new_key = api_keys.create(form.name.data, actor=actor(), now=utcnow(),
                                            scopes=form.scopes.data)
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             form = ApiKeyForm(formdata=None)
     # The new key is rendered in this response only: never stored, never put in a cookie.
     return render_template("admin/api_keys.html", form=form, keys=api_keys.list_keys(),
@@ -52,12 +48,9 @@ def api_keys_page():  # reading needs VIEW, creating needs MANAGE (the guard's d
 def api_key_revoke(key_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True) as done:
             key = api_keys.revoke(key_id, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if done:
             flash(f"API key “{key.name}” revoked. Requests using it are refused from now on.",
                   "success")
     return redirect(url_for("admin.api_keys_page"))

@@ -12,12 +12,11 @@ from ...models import Partner
 from ...models.base import utcnow
 from ...services import adjustments, ledger, payout_details, payout_settings, payouts, ranges
 from ...services.errors import DomainError
-from ...services.locking import begin_write_after_reads
 from ...services.money import round_money
 from ...services.permissions import PAY
 from ...services.program import get_program, program_zone
 from ..csvutil import csv_response
-from ..forms import apply_error
+from ..units import unit_of_work
 from . import bp, requires
 from .payout_forms import AdjustmentForm, PayoutDetailsForm, PayoutSettingsForm
 from .views import actor
@@ -81,14 +80,10 @@ def partner_adjust(partner_id: int):
     partner = _partner_or_404(partner_id)
     form = AdjustmentForm()
     if form.validate_on_submit():
-        begin_write_after_reads()
-        try:
+        with unit_of_work(form) as done:
             adjustments.adjust(partner.id, form.amount.data, form.reason.data, actor=actor(),
                                now=utcnow())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Adjustment added to the ledger.", "success")
             return redirect(url_for("admin.partner_ledger", partner_id=partner.id))
     return _ledger_page(partner, form), 400
@@ -148,12 +143,9 @@ def partner_payout_details(partner_id: int):
         details = payout_details.PayoutDetails(
             form.method.data, form.paypal_email.data, form.account_holder.data, form.iban.data,
             form.bic.data, form.other_details.data)
-        try:
+        with unit_of_work(form) as done:
             payout_details.update(partner.id, details, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Payout details saved.", "success")
             return redirect(url_for("admin.partner_ledger", partner_id=partner.id))
     return render_template("admin/payouts/details.html", partner=partner, form=form)
@@ -169,14 +161,11 @@ def payout_settings_page():
         "sepa_debtor_name": program.sepa_debtor_name, "sepa_debtor_iban": program.sepa_debtor_iban,
         "sepa_debtor_bic": program.sepa_debtor_bic})
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             payout_settings.update(payout_settings.PayoutSettings(
                 form.min_payout.data, form.payout_second_approver.data, form.sepa_debtor_name.data,
                 form.sepa_debtor_iban.data, form.sepa_debtor_bic.data), actor=actor(), now=utcnow())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Payout settings saved.", "success")
             return redirect(url_for("admin.payout_settings_page"))
     return render_template("admin/payouts/settings.html", form=form)

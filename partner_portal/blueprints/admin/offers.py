@@ -12,9 +12,10 @@ from ...services import cap_admin
 from ...services import caps as cap_service
 from ...services import offers as offer_service
 from ...services.commission_rules.base import fmt_number
-from ...services.errors import DomainError, NotFound
+from ...services.errors import NotFound
 from ...services.program import program_zone
-from ..forms import ConfirmForm, apply_error
+from ..forms import ConfirmForm
+from ..units import unit_of_work
 from . import bp
 from .offer_forms import CapForm, offer_form, options
 from .views import actor
@@ -78,17 +79,12 @@ def _prefill(offer: Offer, groups) -> dict:
 
 
 def _save(form, groups, offer: Offer | None):
-    try:
+    with unit_of_work(form) as done:
         if offer is None:
             offer = offer_service.create_offer(_input(form, groups), actor=actor(), now=utcnow())
         else:
             offer_service.update_offer(offer, _input(form, groups), actor=actor(), now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        apply_error(form, exc)
-        return None
-    db.session.commit()
-    return offer
+    return offer if done else None
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
@@ -128,12 +124,9 @@ def offer_status(offer_id: int):
     offer = get_offer(offer_id)
     if ConfirmForm().validate_on_submit():
         status = request.form.get("status", "")
-        try:
+        with unit_of_work(flash_error=True) as done:
             offer_service.set_status(offer, status, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if done:
             flash(f"\u201c{offer.name}\u201d is {'paused' if status == 'paused' else 'active'}.",
                   "success")
     if request.form.get("back") == "edit":
@@ -165,13 +158,9 @@ def offer_caps(offer_id: int):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            with unit_of_work(form) as done:
                 cap_admin.create_cap(offer, _cap_input(form), actor=actor(), now=utcnow())
-            except DomainError as exc:
-                db.session.rollback()
-                apply_error(form, exc)
-            else:
-                db.session.commit()
+            if done:
                 flash("Cap added. It counts from the next conversion or click.", "success")
                 return redirect(url_for("admin.offer_caps", offer_id=offer.id))
         status = 422
@@ -201,13 +190,9 @@ def offer_cap_edit(offer_id: int, cap_id: int):
     else:
         form = _cap_form(offer, groups)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             cap_admin.update_cap(cap, _cap_input(form), actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Cap saved. The change applies from the next conversion or click.", "success")
             return redirect(url_for("admin.offer_caps", offer_id=offer.id))
     status = 422 if request.method == "POST" else 200
@@ -222,8 +207,8 @@ def offer_cap_delete(offer_id: int, cap_id: int):
     except NotFound:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        cap_admin.delete_cap(cap, actor=actor(), now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            cap_admin.delete_cap(cap, actor=actor(), now=utcnow())
         flash("Cap removed.", "success")
     return redirect(url_for("admin.offer_caps", offer_id=offer.id))
 

@@ -11,22 +11,15 @@ from ...models.base import utcnow
 from ...models.partners import PARTNER_STATUSES
 from ...services import groups, partner_queue, risk, terms, vetting
 from ...services.applications import PROMOTION_METHODS, country_choices
-from ...services.errors import DomainError, InvalidTransition, NotFound
+from ...services.errors import InvalidTransition, NotFound
 from ...services.lifecycle import PARTNER
-from ...services.locking import begin_write
 from ...services.paging import page_number, paginate
 from ..csvutil import batched, csv_response
 from ..forms import apply_error
+from ..units import unit_of_work
 from . import bp
 from .vetting_forms import BulkForm, DecisionForm, MoveGroupForm, NoteForm
 from .views import actor
-
-
-def start_write() -> None:
-    """End the guard's read transaction and open a write transaction (BEGIN IMMEDIATE on
-    SQLite; row locks do the work on PostgreSQL)."""
-    db.session.commit()
-    begin_write()
 
 
 @bp.route("/partners")
@@ -48,6 +41,12 @@ def partners_csv():
                         partner_queue.csv_rows(rows))
 
 
+def _bulk_error(exc) -> str:
+    label = {"reason": "Reason", "group_id": "Group", "partner_ids": "Partners",
+             "action": "Action"}.get(exc.field or "", "")
+    return f"{label}: {exc.message}" if label else exc.message
+
+
 @bp.route("/partners/bulk", methods=["POST"])
 def partners_bulk():
     form = BulkForm()
@@ -59,18 +58,12 @@ def partners_bulk():
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(back)
-    start_write()
-    try:
+    with unit_of_work(flash_error=_bulk_error) as done:
         result = vetting.bulk(ids, form.action.data, actor(), now=utcnow(),
                               group_id=form.group_id.data, reason=form.reason.data,
                               message=form.message.data)
-    except DomainError as exc:
-        db.session.rollback()
-        label = {"reason": "Reason", "group_id": "Group", "partner_ids": "Partners",
-                 "action": "Action"}.get(exc.field or "", "")
-        flash(f"{label}: {exc.message}" if label else exc.message, "error")
+    if not done:
         return redirect(back)
-    db.session.commit()
     verb = {"approve": "Approved", "reject": "Rejected", "move": "Moved"}[form.action.data]
     if result.done:
         flash(f"{verb} {len(result.done)} partner{'s' if len(result.done) != 1 else ''}: "
@@ -119,33 +112,28 @@ def partner_decision(partner_id: int, action: str):
     if action not in vetting.ACTIONS:
         abort(404)
     form = DecisionForm(prefix=action)
-    start_write()
     partner = _partner_or_404(partner_id, for_update=True)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(hold=True) as done:
             vetting.decide(partner, action, actor(), now=utcnow(), reason=form.reason.data,
                            message=form.message.data, group_id=form.group_id.data)
-        except InvalidTransition as exc:
-            db.session.rollback()
-            flash(f"Refused: {exc.message} Nothing was changed.", "error")
-            return render_detail(_partner_or_404(partner_id), status=409)
-        except DomainError as exc:
-            db.session.rollback()
-            partner = _partner_or_404(partner_id)
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{partner.name} is now {partner.status}. They have been emailed.", "success")
             return redirect(url_for("admin.partner_detail", partner_id=partner.id))
+        if isinstance(done.error, InvalidTransition):
+            flash(f"Refused: {done.error.message} Nothing was changed.", "error")
+            return render_detail(_partner_or_404(partner_id), status=409)
+        partner = _partner_or_404(partner_id)
+        apply_error(form, done.error)
     return render_detail(partner, decision_form=form, open_action=action, status=422)
 
 
 @bp.route("/partners/<int:partner_id>/risk", methods=["POST"])
 def partner_risk(partner_id: int):
-    start_write()  # (the CSRF token is checked for every POST by CSRFProtect)
-    partner = _partner_or_404(partner_id, for_update=True)
-    row = risk.recompute(partner, actor(), now=utcnow())
-    db.session.commit()
+    # (the CSRF token is checked for every POST by CSRFProtect)
+    with unit_of_work():
+        partner = _partner_or_404(partner_id, for_update=True)
+        row = risk.recompute(partner, actor(), now=utcnow())
     flash(f"Risk checked again: score {row.score} ({row.level}).", "success")
     return redirect(url_for("admin.partner_detail", partner_id=partner.id) + "#risk")
 
@@ -153,36 +141,26 @@ def partner_risk(partner_id: int):
 @bp.route("/partners/<int:partner_id>/notes", methods=["POST"])
 def partner_note(partner_id: int):
     form = NoteForm()
-    start_write()
     partner = _partner_or_404(partner_id, for_update=True)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             vetting.add_note(partner, form.body.data, actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            partner = _partner_or_404(partner_id)
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Note added.", "success")
             return redirect(url_for("admin.partner_detail", partner_id=partner.id) + "#notes")
+        partner = _partner_or_404(partner_id)
     return render_detail(partner, note_form=form, status=422)
 
 
 @bp.route("/partners/<int:partner_id>/group", methods=["POST"])
 def partner_group(partner_id: int):
     form = MoveGroupForm()
-    start_write()
     partner = _partner_or_404(partner_id, for_update=True)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             vetting.move_to_group(partner, form.group_id.data, actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            partner = _partner_or_404(partner_id)
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{partner.name} is in the “{partner.group.name}” group.", "success")
             return redirect(url_for("admin.partner_detail", partner_id=partner.id))
+        partner = _partner_or_404(partner_id)
     return render_detail(partner, move_form=form, status=422)

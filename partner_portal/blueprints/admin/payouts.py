@@ -6,17 +6,15 @@ from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
-from ...extensions import db
 from ...jobs.payouts import create_batch_once
 from ...models.base import utcnow
 from ...services import audit, payout_exports, payouts
-from ...services.errors import DomainError, NotFound
-from ...services.locking import begin_write
+from ...services.errors import NotFound
 from ...services.money import format_money
 from ...services.permissions import PAY
 from ...services.program import get_program, program_zone
-from ..forms import ConfirmForm, apply_error
-from ..units import writes
+from ..forms import ConfirmForm
+from ..units import unit_of_work, writes
 from . import bp, requires
 from .payout_forms import ApproveBatchForm, BatchPaidForm, BatchSentForm, CreateBatchForm, ReasonForm, ReferenceForm
 from .views import actor
@@ -45,11 +43,9 @@ def payouts_index():
 def payouts_create():
     form = CreateBatchForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             batch, created = create_batch_once(form.cutoff.data, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
+        if done:
             if created:
                 flash(f"Drafted payout batch #{batch.id}: review it, then approve.", "success")
             else:
@@ -72,22 +68,20 @@ def payout_batch(batch_id: int):
                            paid_form=BatchPaidForm(formdata=None))
 
 
+def _action_error(exc) -> str:
+    field = f" ({exc.field.replace('_', ' ')})" if exc.field else ""
+    return f"{exc.message}{field}"
+
+
 def _act(batch_id: int, action, success):
     """Run one payout action from a small form, commit, and go back to the batch.
 
     The action runs in a write transaction of its own, so two people pressing the same
     button at once take turns and the second gets a clear refusal. ``success`` is the
     message, or a function of the action's result giving (message, category)."""
-    db.session.rollback()
-    begin_write()
-    try:
+    with unit_of_work(flash_error=_action_error) as done:
         result = action()
-    except DomainError as exc:
-        db.session.rollback()
-        field = f" ({exc.field.replace('_', ' ')})" if exc.field else ""
-        flash(f"{exc.message}{field}", "error")
-    else:
-        db.session.commit()
+    if done:
         message, category = success(result) if callable(success) else (success, "success")
         flash(message, category)
     return redirect(url_for("admin.payout_batch", batch_id=batch_id))
@@ -181,16 +175,14 @@ def payout_batch_export(batch_id: int, name: str):
     batch = _batch_or_404(batch_id)
     if name not in payout_exports.EXPORTERS:
         abort(404)
-    try:
+    with unit_of_work(flash_error=True) as done:
         file = payout_exports.get_exporter(name).export(
             batch, get_program(), today=utcnow().astimezone(program_zone()).date())
-    except DomainError as exc:
-        flash(exc.message, "error")
+        audit.record(actor(), "payout_batch.export", "payout_batch", batch.id,
+                     after={"format": name, "payouts": len(file.payouts),
+                            "total": sum(p.amount for p in file.payouts)}, now=utcnow())
+    if not done:
         return redirect(url_for("admin.payout_batch", batch_id=batch_id))
-    audit.record(actor(), "payout_batch.export", "payout_batch", batch.id,
-                 after={"format": name, "payouts": len(file.payouts),
-                        "total": sum(p.amount for p in file.payouts)}, now=utcnow())
-    db.session.commit()
     return Response(file.content, content_type=file.mimetype, headers={
         "Content-Disposition": f'attachment; filename="{file.filename}"',
         "Cache-Control": "no-store"})

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from ...extensions import db
 from ...models.base import utcnow
 from ...public_urls import public_url
 from ...services import announcements, audit
-from ...services.errors import DomainError, NotFound
+from ...services.errors import NotFound
 from ...services.paging import page_number, paginate
 from ...services.program import get_program
-from ..forms import ConfirmForm, apply_error
+from ..forms import ConfirmForm
+from ..units import unit_of_work
 from . import bp
 from .portal_forms import AnnouncementForm, PortalSettingsForm
 from .views import actor
@@ -33,20 +33,17 @@ def announcements_index():
     form = AnnouncementForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             item = announcements.publish(form.title.data, form.body.data, pinned=form.pinned.data,
                                          actor=actor(), now=utcnow())
             sent = announcements.email_partners(item.id, url=_dashboard_url(), actor=actor(),
                                                 now=utcnow()) if form.email.data else None
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+        if done:
             flash("Published to partners' dashboards" +
                   (f" and emailed to {sent} partners." if sent is not None else "."), "success")
             return redirect(url_for("admin.announcements_index"))
+        else:
+            status = 422
     elif form.is_submitted():
         status = 422
     shown = request.args.get("status") if request.args.get("status") in ("published", "archived") \
@@ -62,21 +59,18 @@ def announcement_edit(announcement_id: int):
     form = AnnouncementForm(obj=item)
     status = 200
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             announcements.update(announcement_id, form.title.data, form.body.data,
                                  pinned=form.pinned.data, actor=actor(), now=utcnow())
             if form.email.data and item.emailed_at is None:
                 announcements.email_partners(announcement_id, url=_dashboard_url(),
                                              actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            item = _get(announcement_id)
-            apply_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+        if done:
             flash("Saved.", "success")
             return redirect(url_for("admin.announcements_index"))
+        else:
+            item = _get(announcement_id)
+            status = 422
     elif form.is_submitted():
         status = 422
     return render_template("admin/announcement_form.html", form=form, item=item), status
@@ -89,14 +83,10 @@ def announcement_archive(announcement_id: int, action: str):
         abort(404)
     _get(announcement_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True) as done:
             announcements.set_archived(announcement_id, action == "archive", actor=actor(),
                                        now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if done:
             flash("Archived: partners no longer see it." if action == "archive"
                   else "Back on partners' dashboards.", "success")
     return redirect(url_for("admin.announcements_index"))
@@ -107,13 +97,13 @@ def portal_settings():
     program = get_program()
     form = PortalSettingsForm(obj=program)
     if form.validate_on_submit():
-        before = audit.snapshot(program, ["leaderboard_enabled"])
-        program.leaderboard_enabled = form.leaderboard_enabled.data
-        after = audit.snapshot(program, ["leaderboard_enabled"])
-        if after != before:
-            audit.record(actor(), "program.portal_update", "program", program.id, before=before,
-                         after=after)
-        db.session.commit()
+        with unit_of_work():
+            before = audit.snapshot(program, ["leaderboard_enabled"])
+            program.leaderboard_enabled = form.leaderboard_enabled.data
+            after = audit.snapshot(program, ["leaderboard_enabled"])
+            if after != before:
+                audit.record(actor(), "program.portal_update", "program", program.id, before=before,
+                             after=after)
         flash("Partner portal settings saved.", "success")
         return redirect(url_for("admin.portal_settings"))
     return render_template("admin/portal_settings.html", form=form)

@@ -10,9 +10,9 @@ from ...models import CouponCode, Offer
 from ...models.base import utcnow
 from ...services import commission_plans, coupons, referrals
 from ...services.commission_rules.base import fmt_number
-from ...services.errors import DomainError
 from ...services.program import get_program
-from ..forms import ConfirmForm, apply_error
+from ..forms import ConfirmForm
+from ..units import unit_of_work
 from . import bp
 from .commission_forms import CouponForm, ReferralSettingsForm
 from .offer_forms import options
@@ -30,14 +30,10 @@ def referral_settings():
     else:
         form = ReferralSettingsForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             referrals.update_settings(form.subaffiliate_share.data, form.subaffiliate_levels.data,
                                       form.referral_discount.data, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Referral settings saved. They apply from now on.", "success")
             return redirect(url_for("admin.referral_settings"))
     status = 422 if request.method == "POST" else 200
@@ -57,16 +53,12 @@ def coupon_codes():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            with unit_of_work(form) as done:
                 partner = commission_plans.find_partner(form.partner.data)
                 offer = db.session.get(Offer, form.offer.data) if form.offer.data else None
                 coupon = coupons.create(partner, form.code.data, form.discount.data, offer=offer,
                                         actor=actor(), now=utcnow())
-            except DomainError as exc:
-                db.session.rollback()
-                apply_error(form, exc)
-            else:
-                db.session.commit()
+            if done:
                 flash(f"Coupon {coupon.code} created for {partner.public_name}.", "success")
                 return redirect(url_for("admin.coupon_codes"))
         status = 422
@@ -83,8 +75,8 @@ def coupon_active(coupon_id: int):
     if db.session.get(CouponCode, coupon_id) is None:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        active = request.form.get("active") == "1"
-        coupons.set_active(coupon_id, active, actor=actor(), now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            active = request.form.get("active") == "1"
+            coupons.set_active(coupon_id, active, actor=actor(), now=utcnow())
         flash("Coupon code switched on." if active else "Coupon code switched off.", "success")
     return redirect(url_for("admin.coupon_codes"))

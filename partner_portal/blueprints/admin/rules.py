@@ -10,8 +10,9 @@ from ...models import PartnerGroup
 from ...models.base import utcnow
 from ...services import commission_plans
 from ...services.commission_rules import REGISTRY, get_kind
-from ...services.errors import DomainError, NotFound
-from ..forms import ConfirmForm, apply_error
+from ...services.errors import NotFound
+from ..forms import ConfirmForm
+from ..units import unit_of_work
 from . import bp
 from .offer_forms import RuleForm, options
 from .offers import get_offer
@@ -63,16 +64,12 @@ def _edit(offer, rule):
     else:
         form = _form()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             if rule is None:
                 commission_plans.add_rule(offer, _input(form), actor=actor(), now=utcnow())
             else:
                 commission_plans.update_rule(rule, _input(form), actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Rule saved. It applies to conversions from now on.", "success")
             return redirect(url_for("admin.offer_rules", offer_id=offer.id))
     status = 422 if request.method == "POST" else 200
@@ -96,13 +93,9 @@ def offer_rule_move(offer_id: int, rule_id: int):
     offer = get_offer(offer_id)
     rule = _get_rule(offer, rule_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True):
             commission_plans.move_rule(rule, request.form.get("direction", ""), actor=actor(),
                                        now=utcnow())
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
     return redirect(url_for("admin.offer_rules", offer_id=offer.id) + f"#rule-{rule_id}")
 
 
@@ -111,9 +104,9 @@ def offer_rule_delete(offer_id: int, rule_id: int):
     offer = get_offer(offer_id)
     rule = _get_rule(offer, rule_id)
     if ConfirmForm().validate_on_submit():
-        name = rule.name
-        commission_plans.delete_rule(rule, actor=actor(), now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            name = rule.name
+            commission_plans.delete_rule(rule, actor=actor(), now=utcnow())
         flash(f"Rule \u201c{name}\u201d deleted. Commissions it computed keep their explanation.",
               "success")
     return redirect(url_for("admin.offer_rules", offer_id=offer.id))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from ...extensions import db
 from ...models.base import utcnow
 from ...services import autorules, groups, terms
-from ...services.errors import DomainError, NotFound
+from ...services.errors import NotFound
 from ...services.program import current_terms, get_program
-from ..forms import ConfirmForm, apply_error
+from ..forms import ConfirmForm
+from ..units import unit_of_work
 from . import bp
-from .partners import start_write
 from .vetting_forms import GroupForm, RuleForm, ScreeningForm, TermsForm
 from .views import actor
 
@@ -23,15 +22,10 @@ def groups_index():
     form = GroupForm()
     status = 200
     if form.validate_on_submit():
-        start_write()
-        try:
+        with unit_of_work(form) as done:
             group = groups.create(form.name.data, form.description.data, actor(), now=utcnow(),
                                   is_default=form.is_default.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash(f"Group “{group.name}” created.", "success")
             return redirect(url_for("admin.groups_index"))
     if form.is_submitted():
@@ -47,18 +41,14 @@ def group_edit(group_id: int):
         abort(404)
     form = GroupForm(obj=group)
     if form.validate_on_submit():
-        start_write()
-        try:
+        with unit_of_work(form) as done:
             group = groups.update(group_id, form.name.data, form.description.data, actor(),
                                   now=utcnow(), is_default=form.is_default.data)
-        except DomainError as exc:
-            db.session.rollback()
-            group = groups.get(group_id)
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash(f"Group “{group.name}” saved.", "success")
             return redirect(url_for("admin.groups_index"))
+        else:
+            group = groups.get(group_id)
     return render_template("admin/group_edit.html", group=group, form=form), \
         422 if form.is_submitted() else 200
 
@@ -79,14 +69,9 @@ def terms_publish(kind: str):
     current = current_terms(kind)
     form = TermsForm(obj=current) if current else TermsForm(title=terms.KINDS[kind])
     if form.validate_on_submit():
-        start_write()
-        try:
+        with unit_of_work(form) as done:
             version = terms.publish(kind, form.title.data, form.body.data, actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{terms.KINDS[kind]} version {version.version} published. Partners accept it "
                   "on their next visit.", "success")
             return redirect(url_for("admin.terms_index"))
@@ -116,14 +101,9 @@ def screening():
 def screening_countries():
     form = ScreeningForm()
     if form.validate_on_submit():
-        start_write()
-        try:
+        with unit_of_work(form) as done:
             autorules.set_denied_countries(form.denied_countries.data, actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Denied countries saved.", "success")
             return redirect(url_for("admin.screening"))
     return _render_screening(screening_form=form, status=422)
@@ -136,15 +116,10 @@ def screening_rule_create():
         raw = {"max_score": form.max_score.data, "min_score": form.min_score.data,
                "domains": form.domains.data, "signals": form.signals.data,
                "banned_only": form.banned_only.data}
-        start_write()
-        try:
+        with unit_of_work(form) as done:
             rule = autorules.create_rule(form.name.data, form.kind.data, raw, actor(), now=utcnow(),
                                          group_id=form.group_id.data, message=form.message.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash(f"Rule “{rule.name}” added. It applies to new applications.", "success")
             return redirect(url_for("admin.screening"))
     return _render_screening(rule_form=form, status=422)
@@ -154,15 +129,14 @@ def screening_rule_create():
 def screening_rule_change(rule_id: int, op: str):
     if op not in ("enable", "disable", "delete"):
         abort(404)
-    start_write()
-    try:
-        if op == "delete":
-            autorules.delete_rule(rule_id, actor(), now=utcnow())
-        else:
-            autorules.set_enabled(rule_id, op == "enable", actor(), now=utcnow())
-    except NotFound:
-        abort(404)
-    db.session.commit()
+    with unit_of_work():
+        try:
+            if op == "delete":
+                autorules.delete_rule(rule_id, actor(), now=utcnow())
+            else:
+                autorules.set_enabled(rule_id, op == "enable", actor(), now=utcnow())
+        except NotFound:
+            abort(404)
     flash({"enable": "Rule turned on.", "disable": "Rule turned off.",
            "delete": "Rule deleted."}[op], "success")
     return redirect(url_for("admin.screening"))

@@ -5,18 +5,17 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...extensions import db
 from ...models.accounts import STAFF_ROLES
 from ...models.base import utcnow
 from ...public_urls import public_url
 from ...services import audit_log, staff
-from ...services.errors import DomainError, NotFound
+from ...services.errors import NotFound
 from ...services.paging import page_number, paginate
 from ...services.permissions import STAFF
 from ..csvutil import batched, csv_response
-from ..forms import ConfirmForm, apply_error
+from ..forms import ConfirmForm
+from ..units import unit_of_work
 from . import bp, requires
-from .partners import start_write
 from .vetting_forms import InviteForm
 from .views import actor
 
@@ -45,16 +44,11 @@ def staff_index():
 def staff_invite():
     form = InviteForm()
     if form.validate_on_submit():
-        start_write()
-        try:
+        with unit_of_work(form) as done:
             user = staff.invite(form.email.data, form.role.data, actor(), now=utcnow(),
                                 link_for=_link_for, max_age_seconds=_invite_max_age(),
                                 name=form.name.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash(f"Invitation sent to {user.email} ({user.role}).", "success")
             return redirect(url_for("admin.staff_index"))
     return _render_staff(form, 422)
@@ -65,25 +59,22 @@ def staff_invite():
 def staff_change(user_id: int, op: str):
     if op not in ("role", "deactivate", "reactivate", "resend"):
         abort(404)
-    start_write()
-    try:
-        if op == "role":
-            user = staff.change_role(user_id, request.form.get("role", ""), actor(), now=utcnow())
-            done = f"{user.email} is now {user.role}."
-        elif op == "resend":
-            user = staff.resend_invite(user_id, actor(), now=utcnow(), link_for=_link_for,
-                                       max_age_seconds=_invite_max_age())
-            done = f"Invitation sent again to {user.email}."
-        else:
-            user = staff.set_active(user_id, op == "reactivate", actor(), now=utcnow())
-            done = f"{user.email} is {'active' if user.is_active_account else 'deactivated'}."
-    except NotFound:
-        abort(404)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    with unit_of_work(flash_error=True) as ok:
+        try:
+            if op == "role":
+                user = staff.change_role(user_id, request.form.get("role", ""), actor(), now=utcnow())
+                done = f"{user.email} is now {user.role}."
+            elif op == "resend":
+                user = staff.resend_invite(user_id, actor(), now=utcnow(), link_for=_link_for,
+                                           max_age_seconds=_invite_max_age())
+                done = f"Invitation sent again to {user.email}."
+            else:
+                user = staff.set_active(user_id, op == "reactivate", actor(), now=utcnow())
+                done = f"{user.email} is {'active' if user.is_active_account else 'deactivated'}."
+        except NotFound:
+            abort(404)
+    if not ok:
         return redirect(url_for("admin.staff_index"))
-    db.session.commit()
     flash(done, "success")
     return redirect(url_for("admin.staff_index"))
 

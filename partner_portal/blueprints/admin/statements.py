@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
-from ...extensions import db
 from ...jobs import statements as runs
 from ...jobs.runner import job_lock
 from ...models.base import utcnow
@@ -18,9 +17,9 @@ from ...services.statements import runs as statement_runs
 from ...services.statements.months import Month, parse_month
 from ..csvutil import batched, csv_response
 from ..forms import ConfirmForm
+from ..units import unit_of_work
 from . import bp, requires
 from .forms import GenerateStatementsForm
-from .partners import start_write
 from .views import actor
 
 EMAIL_FILTERS = {"": "Any email status", "sent": "Emailed", "pending": "Waiting to send",
@@ -91,9 +90,8 @@ def statements_generate():
     except DomainError as exc:
         form.month.errors = [exc.message]
         return _index(Month.of(now, zone).previous(), form=form, code=400)
-    start_write()
-    run, created = statement_runs.request(month, email=form.email.data, actor=actor(), now=now)
-    db.session.commit()
+    with unit_of_work():
+        run, created = statement_runs.request(month, email=form.email.data, actor=actor(), now=now)
     if created:
         flash(f"Statements for {month.label} are queued: the progress shows below.", "success")
     else:
@@ -141,14 +139,10 @@ def statement_regenerate(statement_id: int):
     back = url_for("admin.statements_index", month=statement.month)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    start_write()
-    try:
+    with unit_of_work(flash_error=True) as done:
         new = store.regenerate(statement_id, actor=actor(), now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    if not done:
         return redirect(back)
-    db.session.commit()
     same = "the same figures and bytes" if new.sha256 == statement.sha256 else "changed figures"
     flash(f"Statement regenerated as version {new.version} ({same}).", "success")
     return redirect(back)
@@ -164,14 +158,10 @@ def statement_resend(email_id: int):
     back = url_for("admin.statements_index", month=row.month, status=request.form.get("status") or None)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    start_write()
-    try:
+    with unit_of_work(flash_error=True) as done:
         outbox.resend(email_id, actor=actor(), now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    if not done:
         return redirect(back)
-    db.session.commit()
     app = current_app._get_current_object()
     with job_lock(app, runs.EMAIL_LOCK) as acquired:
         if not acquired:

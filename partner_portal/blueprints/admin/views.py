@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ...extensions import db
 from ...models.base import utcnow
 from ...services import accounts, audit, dashboard, job_runs
 from ...services.permissions import STAFF, VIEW
@@ -18,6 +17,7 @@ from ..account import (
 from ..auth.forms import TwoFactorDisableForm
 from ..auth.session import client_ip
 from ..forms import ChangePasswordForm
+from ..units import unit_of_work
 from . import bp, requires
 from .forms import SecuritySettingsForm, TwoFactorSetupForm
 
@@ -89,11 +89,11 @@ def security_settings():
     program = get_program()
     form = SecuritySettingsForm(obj=program)
     if form.validate_on_submit():
-        before = audit.snapshot(program, ["staff_2fa_required"])
-        program.staff_2fa_required = form.staff_2fa_required.data
-        audit.record(actor(), "program.security_update", "program", program.id, before=before,
-                     after=audit.snapshot(program, ["staff_2fa_required"]))
-        db.session.commit()
+        with unit_of_work():
+            before = audit.snapshot(program, ["staff_2fa_required"])
+            program.staff_2fa_required = form.staff_2fa_required.data
+            audit.record(actor(), "program.security_update", "program", program.id, before=before,
+                         after=audit.snapshot(program, ["staff_2fa_required"]))
         flash("Security settings saved.", "success")
         return redirect(url_for("admin.security_settings"))
     return render_template("admin/security_settings.html", form=form)

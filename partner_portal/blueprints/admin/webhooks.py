@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, StringField, URLField
@@ -14,10 +14,9 @@ from ...models import WebhookDelivery, WebhookEndpoint
 from ...models.base import utcnow
 from ...models.webhooks import WEBHOOK_EVENTS
 from ...services import webhooks
-from ...services.errors import DomainError
-from ...services.locking import begin_write_after_reads
 from ..auth.forms import MultiCheckboxField
-from ..forms import ConfirmForm, apply_error
+from ..forms import ConfirmForm
+from ..units import unit_of_work
 from . import bp
 from .views import actor
 
@@ -34,19 +33,13 @@ class EndpointForm(FlaskForm):
 
 @bp.route("/webhooks", methods=["GET", "POST"])
 def webhooks_index():
-    if request.method == "POST":
-        begin_write_after_reads()
     form = EndpointForm()
     created = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             created = webhooks.create_endpoint(form.url.data, form.events.data or [],
                                                form.description.data, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Endpoint added. Its signing secret is on its page.", "success")
             return redirect(url_for("admin.webhook_detail", endpoint_id=created.id))
     endpoints = db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).all()
@@ -56,20 +49,14 @@ def webhooks_index():
 
 @bp.route("/webhooks/<int:endpoint_id>", methods=["GET", "POST"])
 def webhook_detail(endpoint_id: int):
-    if request.method == "POST":
-        begin_write_after_reads()
     endpoint = db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
     form = EndpointForm(obj=endpoint, data={"events": endpoint.event_list})
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             webhooks.update_endpoint(endpoint.id, url=form.url.data, events=form.events.data or [],
                                      description=form.description.data,
                                      is_active=form.is_active.data, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Endpoint saved.", "success")
             return redirect(url_for("admin.webhook_detail", endpoint_id=endpoint.id))
     deliveries = db.session.scalars(select(WebhookDelivery).where(
@@ -80,11 +67,10 @@ def webhook_detail(endpoint_id: int):
 
 @bp.route("/webhooks/<int:endpoint_id>/secrets/rotate", methods=["POST"])
 def webhook_rotate(endpoint_id: int):
-    begin_write_after_reads()
     db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
     if ConfirmForm().validate_on_submit():
-        webhooks.rotate_secret(endpoint_id, actor=actor(), now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            webhooks.rotate_secret(endpoint_id, actor=actor(), now=utcnow())
         flash("New secret added. Deliveries are signed with every secret shown until you "
               "retire the old ones.", "success")
     return redirect(url_for("admin.webhook_detail", endpoint_id=endpoint_id))
@@ -92,27 +78,21 @@ def webhook_rotate(endpoint_id: int):
 
 @bp.route("/webhooks/<int:endpoint_id>/secrets/retire", methods=["POST"])
 def webhook_retire(endpoint_id: int):
-    begin_write_after_reads()
     db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
     if ConfirmForm().validate_on_submit():
-        webhooks.retire_old_secrets(endpoint_id, actor=actor(), now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            webhooks.retire_old_secrets(endpoint_id, actor=actor(), now=utcnow())
         flash("Old secrets retired: only the newest signs deliveries now.", "success")
     return redirect(url_for("admin.webhook_detail", endpoint_id=endpoint_id))
 
 
 @bp.route("/webhooks/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
 def webhook_redeliver(delivery_id: int):
-    begin_write_after_reads()
     delivery = db.session.get(WebhookDelivery, delivery_id) or abort(404)
     endpoint_id = delivery.endpoint_id
     if ConfirmForm().validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True) as done:
             webhooks.redeliver(delivery.id, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if done:
             flash("Queued for delivery again; the scheduler sends it within seconds.", "success")
     return redirect(url_for("admin.webhook_detail", endpoint_id=endpoint_id))

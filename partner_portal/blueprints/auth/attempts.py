@@ -21,6 +21,7 @@ from ...services.errors import AuthenticationFailed, Throttled, ValidationError
 from ...services.locking import begin_write_after_reads
 from ...services.login_attempts import ThrottlePolicy, wait_minutes
 from ...services.passwords import verify_password
+from ..units import unit_of_work
 from .session import client_ip
 
 
@@ -42,14 +43,9 @@ def check_password(email: str, password: str, *, user: User | None = None) -> Pa
     open. ``Throttled`` (nothing written) at the limit. A wrong password is already
     recorded as a failure when this returns; a right one is taken by ``accept_password``.
     ``user``: the signed-in user confirming their own password."""
-    begin_write_after_reads()
-    try:
+    with unit_of_work():  # Throttled: rolled back, nothing written, and raised
         check = accounts.start_password_check(email, ip=client_ip(), policy=throttle_policy(),
                                               now=utcnow(), user=user)
-    except Throttled:
-        db.session.rollback()
-        raise
-    db.session.commit()
     right = verify_password(check.stored_hash, password)
     return PasswordResult(check, right, accounts.rehash_for(check.stored_hash, password) if right else None)
 
@@ -69,12 +65,11 @@ def confirm_password(user: User, password: str, *, field: str = "password",
     the caller begins the write of its change."""
     result = check_password(user.email, password, user=user)
     if result.right:
-        try:
+        with unit_of_work(hold=True) as done:
             accept_password(result)
-        except AuthenticationFailed:
-            db.session.rollback()
-        else:
-            db.session.commit()
+        if not isinstance(done.error, AuthenticationFailed | None):
+            raise done.error
+        if done:
             return
     raise ValidationError(message, field=field)
 

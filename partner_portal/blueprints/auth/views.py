@@ -8,10 +8,10 @@ from ...models import User
 from ...models.base import utcnow
 from ...public_urls import public_url
 from ...services import accounts, applications, notifications
-from ...services.errors import AuthenticationFailed, DomainError, Throttled
-from ...services.locking import begin_write_after_reads
+from ...services.errors import AuthenticationFailed, Throttled
 from ...services.referrals import find_recruiter
 from ..forms import apply_error, is_safe_next
+from ..units import unit_of_work
 from . import attempts, bp
 from .forms import ApplyForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, TwoFactorForm
 from .session import client_ip, end_session, home_endpoint, load_user, start_session
@@ -27,10 +27,8 @@ def _throttled(form, exc: Throttled, template: str):
 
 
 def _finish_login(user: User, next_url: str | None):
-    """In the write transaction that checked the last factor: record the sign-in, commit,
-    and start a fresh session."""
-    accounts.record_login(user, ip=client_ip(), now=utcnow())
-    db.session.commit()
+    """After the unit of work that checked the last factor and recorded the sign-in
+    (``accounts.record_login``) has committed: start a fresh session."""
     start_session(user)
     if is_safe_next(next_url):
         return redirect(next_url)
@@ -50,18 +48,21 @@ def login():
             result = attempts.check_password(form.email.data, form.password.data)
         except Throttled as exc:
             return _throttled(form, exc, "auth/login.html")
-        try:
+        # A failure rolls back; the attempt stays recorded as one (check_password committed it).
+        with unit_of_work(hold=True) as done:
             if not result.right:
                 raise AuthenticationFailed("Wrong email or password.", field="password")
             user = attempts.accept_password(result)
-        except AuthenticationFailed as exc:
-            db.session.rollback()  # the attempt stays recorded as a failure
-            apply_error(form, exc)
+            if not user.totp_enabled:
+                accounts.record_login(user, ip=client_ip(), now=utcnow())
+        if not isinstance(done.error, AuthenticationFailed | None):
+            raise done.error
+        if done.error:
+            apply_error(form, done.error)
             status = 401
         else:
             if user.totp_enabled:
                 pending = {"user": user.get_id(), "next": form.next.data or ""}
-                db.session.commit()
                 session.clear()
                 session[PENDING_2FA] = pending
                 return redirect(url_for("auth.two_factor"))
@@ -81,12 +82,14 @@ def two_factor():
     status = 200
     if form.validate_on_submit():
         try:
-            right = attempts.check_code(user, form.code.data)
+            with unit_of_work():  # a wrong code is kept too, for throttling
+                right = attempts.check_code(user, form.code.data)
+                if right:
+                    accounts.record_login(user, ip=client_ip(), now=utcnow())
         except Throttled as exc:
             return _throttled(form, exc, "auth/two_factor.html")
         if right:
             return _finish_login(user, pending.get("next"))
-        db.session.commit()  # keep the failure for throttling
         form.code.errors = ["That code is not valid."]
         status = 401
     return render_template("auth/two_factor.html", form=form), status
@@ -100,9 +103,8 @@ def logout():
         return render_template("auth/logout.html")
     # POST is CSRF-checked; sign out here and end the user's other sessions too.
     if current_user.is_authenticated:
-        begin_write_after_reads()
-        accounts.end_all_sessions(current_user._get_current_object())
-        db.session.commit()
+        with unit_of_work():
+            accounts.end_all_sessions(current_user._get_current_object())
     end_session()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
@@ -112,15 +114,14 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        begin_write_after_reads()
-        user = accounts.find_user_by_email(form.email.data)
-        if user is not None and user.is_active_account:
-            max_age = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
-            token = accounts.create_reset_token(user, now=utcnow(), max_age_seconds=max_age)
-            notifications.password_reset(
-                user, public_url("auth.reset_password", token=token), max_age // 60
-            )
-            db.session.commit()
+        with unit_of_work():
+            user = accounts.find_user_by_email(form.email.data)
+            if user is not None and user.is_active_account:
+                max_age = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
+                token = accounts.create_reset_token(user, now=utcnow(), max_age_seconds=max_age)
+                notifications.password_reset(
+                    user, public_url("auth.reset_password", token=token), max_age // 60
+                )
         # The same answer whether or not the address has an account.
         flash("If that address has an account, a reset link is on its way.", "info")
         return redirect(url_for("auth.login"))
@@ -136,15 +137,10 @@ def reset_password(token: str):
     if form.validate_on_submit():
         email = row.user.email
         db.session.commit()  # only read so far: no transaction stays open while hashing
-        try:
+        with unit_of_work(form) as done:
             password_hash = accounts.new_password_hash(form.password.data, email=email)
-            begin_write_after_reads()
             accounts.consume_reset(token, password_hash, now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             end_session()
             flash("Your password has been changed. Sign in with the new one.", "success")
             return redirect(url_for("auth.login"))
@@ -170,14 +166,11 @@ def apply():
         )
         problems = []
         if form_ok:
-            try:
+            with unit_of_work(hold=True) as done:
                 applications.submit_application(application, ip=client_ip(), now=utcnow())
-            except DomainError as exc:
-                db.session.rollback()
-                problems = getattr(exc, "errors", [exc])
-            else:
-                db.session.commit()
+            if done:
                 return redirect(url_for("auth.applied"))
+            problems = getattr(done.error, "errors", [done.error])
         else:  # the application's own checks too, in the same round
             _, problems = applications.check_application(application)
         for error in problems:

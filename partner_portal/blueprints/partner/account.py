@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...extensions import db
 from ...models.base import utcnow
 from ...public_urls import public_url
 from ...services import accounts, notifications, partner_account, preferences
-from ...services.errors import DomainError, NotFound, Throttled
-from ...services.locking import begin_write_after_reads
+from ...services.errors import NotFound, Throttled
 from ...services.program import get_program
 from ..account import (
     change_password_view,
@@ -22,6 +20,7 @@ from ..account import (
 from ..auth import attempts
 from ..auth.forms import TwoFactorDisableForm
 from ..forms import ChangePasswordForm, ConfirmForm, apply_error
+from ..units import unit_of_work
 from . import actor, bp
 from .forms import EmailChangeForm, ProfileForm, TwoFactorSetupForm
 
@@ -55,15 +54,11 @@ def account():
 def account_profile():
     form = ProfileForm(prefix=PROFILE_PREFIX)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             partner_account.update_profile(g.partner, form.display_name.data,
                                            form.leaderboard_opt_out.data, actor=actor(),
                                            now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if done:
             flash("Your profile is saved.", "success")
             return redirect(url_for("partner.account"))
     return _page(422, profile_form=form)
@@ -76,25 +71,22 @@ def account_email():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         max_age = current_app.config["EMAIL_CHANGE_MAX_AGE_SECONDS"]
-        try:
+        with unit_of_work(hold=True) as done:
             attempts.confirm_password(user, form.password.data)
-            begin_write_after_reads()
             token = partner_account.request_email_change(
                 user, form.new_email.data, now=utcnow(), max_age_seconds=max_age,
                 actor=actor())
-        except Throttled as exc:
-            form.form_errors.append(attempts.confirm_message(exc))
-            status = 429
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
             new_email = partner_account.pending_email(user, utcnow())
             notifications.email_change_confirm(
                 user, new_email,
                 public_url("partner.account_email_confirm", token=token),
                 max(1, max_age // 3600))
-            db.session.commit()
+        if isinstance(done.error, Throttled):
+            form.form_errors.append(attempts.confirm_message(done.error))
+            status = 429
+        elif done.error:
+            apply_error(form, done.error)
+        else:
             flash(f"We sent a link to {new_email}. Open it to finish the change; until then "
                   "you keep signing in with your current address.", "info")
             return redirect(url_for("partner.account"))
@@ -107,17 +99,15 @@ def account_email_confirm(token: str):
     form = ConfirmForm()
     user = current_user._get_current_object()
     if form.validate_on_submit():
-        try:
-            changed = partner_account.confirm_email_change(user, token, now=utcnow(),
-                                                           actor=actor())
-        except NotFound:
-            abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        with unit_of_work(flash_error=True) as done:
+            try:
+                changed = partner_account.confirm_email_change(user, token, now=utcnow(),
+                                                               actor=actor())
+            except NotFound:
+                abort(404)
+            notifications.email_changed(changed.old, user, changed.new)
+        if not done:
             return redirect(url_for("partner.account"))
-        notifications.email_changed(changed.old, user, changed.new)
-        db.session.commit()
         flash(f"Your sign-in email is now {changed.new}.", "success")
         return redirect(url_for("partner.account"))
     if not partner_account.token_belongs_to(user, token):
@@ -128,10 +118,10 @@ def account_email_confirm(token: str):
 @bp.route("/account/notifications", methods=["POST"])
 def account_notifications():
     if ConfirmForm(prefix=PREFS_PREFIX).validate_on_submit():
-        chosen = set(request.form.getlist("kinds"))
-        preferences.save(g.partner, {k.code: k.code in chosen for k in preferences.KINDS},
-                         actor=actor(), now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            chosen = set(request.form.getlist("kinds"))
+            preferences.save(g.partner, {k.code: k.code in chosen for k in preferences.KINDS},
+                             actor=actor(), now=utcnow())
         flash("Your email preferences are saved.", "success")
     return redirect(url_for("partner.account"))
 

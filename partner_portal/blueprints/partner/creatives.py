@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, render_template, request, send_file
 
-from ...extensions import db
 from ...models.base import utcnow
 from ...public_urls import public_url
 from ...services import creatives, getting_started, link_builder
@@ -13,6 +12,7 @@ from ...services.creative_files import stored_path
 from ...services.errors import NotFound
 from ...services.locking import begin_write_after_reads
 from ...services.paging import page_number, paginate
+from ..units import unit_of_work
 from . import bp
 
 PER_PAGE = 12
@@ -33,9 +33,9 @@ def _note_taken() -> None:
     """The first creative a partner opens or downloads ticks "grab a banner" on their
     getting-started list (one write, the first time only)."""
     if g.partner.first_creative_at is None:
-        begin_write_after_reads()
-        getting_started.creative_taken(g.partner.id, now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            begin_write_after_reads()  # a GET: its reads so far need no lock
+            getting_started.creative_taken(g.partner.id, now=utcnow())
 
 
 def _image_url(creative) -> str | None:

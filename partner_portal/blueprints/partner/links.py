@@ -9,12 +9,13 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from ...extensions import db
 from ...models.base import utcnow
 from ...services import link_builder
-from ...services.errors import DomainError, NotFound
+from ...services.errors import NotFound
 from ...services.links import allowed_hosts
 from ...services.paging import page_number, paginate
 from ...services.program import program_zone
 from ..csvutil import csv_response
-from ..forms import apply_error, is_safe_next
+from ..forms import is_safe_next
+from ..units import unit_of_work
 from . import actor, bp
 from .forms import LinkForm
 
@@ -59,22 +60,19 @@ def links_page():
     form = _link_form()
     status = 200
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as done:
             built = link_builder.create_link(
                 g.partner, form.offer_id.data, url=form.url.data,
                 subs={k: getattr(form, k).data for k in link_builder.SUB_KEYS},
                 actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+        if done:
             flash("Your link is ready." if built.created
                   else "You already have this link; here it is.", "success")
             if is_safe_next(form.next.data):
                 return redirect(form.next.data)
             return redirect(url_for("partner.link_detail", link_id=built.link.id))
+        else:
+            status = 422
     elif form.is_submitted():
         status = 422
     args = _list_args()
@@ -134,9 +132,9 @@ def link_toggle(link_id: int, action: str):
         abort(404)
     _own_link(link_id)
     if ConfirmForm().validate_on_submit():
-        link_builder.set_active(g.partner, link_id, action == "activate", actor=actor(),
-                                now=utcnow())
-        db.session.commit()
+        with unit_of_work():
+            link_builder.set_active(g.partner, link_id, action == "activate", actor=actor(),
+                                    now=utcnow())
         flash("The link works again." if action == "activate" else
               "The link is off: visitors who use it see a “link not found” page.", "success")
     return redirect(url_for("partner.link_detail", link_id=link_id))

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
 
-from ...extensions import db
 from ...models.base import utcnow
 from ...services import partner_payouts, payout_details
-from ...services.errors import DomainError
 from ..admin.payout_forms import PayoutDetailsForm
-from ..forms import apply_error
+from ..units import unit_of_work
 from . import actor, bp
 
 
@@ -27,15 +25,12 @@ def payouts_page():
         details = payout_details.PayoutDetails(
             form.method.data, form.paypal_email.data, form.account_holder.data, form.iban.data,
             form.bic.data, form.other_details.data)
-        try:
+        with unit_of_work(form) as done:
             payout_details.update(partner.id, details, actor=actor(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+        if done:
             flash("Payout details saved.", "success")
             return redirect(url_for("partner.payouts_page"))
+        else:
+            status = 422
     return render_template("partner/payouts.html", o=partner_payouts.overview(partner),
                            form=form, partner=partner), status

@@ -7,9 +7,9 @@ from flask import Response, abort, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
-from ...extensions import db
 from ...services.errors import NotFound
 from ...services.statements import outbox, store
+from ..units import unit_of_work
 from . import bp
 
 
@@ -22,8 +22,8 @@ def statements():
     partner = g.partner
     form = StatementEmailForm(obj=partner)
     if form.validate_on_submit():
-        outbox.set_preference(partner.id, bool(form.statement_emails.data))
-        db.session.commit()
+        with unit_of_work():
+            outbox.set_preference(partner.id, bool(form.statement_emails.data))
         flash("Your statement email preference is saved.", "success")
         return redirect(url_for("partner.statements"))
     return render_template("partner/statements.html", partner=partner, form=form,

@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...extensions import db
 from ...models.base import utcnow
 from ...services import (
     announcements,
@@ -17,12 +16,13 @@ from ...services import (
     terms,
 )
 from ...services import dashboard_ranges as ranges
-from ...services.errors import DomainError, ValidationError
+from ...services.errors import ValidationError
 from ...services.money import round_money
 from ...services.program import current_terms, get_program, program_zone
 from ..auth.session import client_ip
 from ..csvutil import csv_response
-from ..forms import ConfirmForm, apply_error
+from ..forms import ConfirmForm
+from ..units import unit_of_work
 from . import bp
 from .forms import AcceptTermsForm
 
@@ -102,18 +102,15 @@ def accept_terms():
     status = 200
     if form.validate_on_submit():
         shown = [int(i) for i in request.form.getlist("version_ids") if i.isascii() and i.isdigit() and len(i) <= 9]
-        try:
+        with unit_of_work(form) as done:
             if not form.accept.data:
                 raise ValidationError("Tick the box to accept the new version.", field="accept")
             terms.accept(partner, shown, ip=client_ip(), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+        if done:
             flash("Thank you. You accepted the current version.", "success")
             return redirect(url_for("partner.home"))
+        else:
+            status = 422
     elif form.is_submitted():
         status = 422
     return render_template("partner/accept_terms.html", form=form, pending=pending), status
@@ -133,14 +130,10 @@ def offers():
 def take_coupon():
     """The partner takes their own coupon code (when the program offers a standard discount)."""
     if ConfirmForm().validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True) as done:
             coupon = coupons.take_for_partner(g.partner, actor=audit.Actor.of(current_user, client_ip()),
                                               now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if done:
             flash(f"Your code is {coupon.code}: {coupon.discount} for the customers you refer.",
                   "success")
     return redirect(url_for("partner.offers") + "#codes")

@@ -11,12 +11,11 @@ from flask import g, request
 from ...extensions import db
 from ...models.base import utcnow
 from ...services import api_keys
-from ...services.errors import DomainError
 from ..api.conversions import record
 from ..api.problems import RequestProblem, from_domain_error, problem
 from ..api.schemas import ConversionCreate
 from ..api.spec import json_response, validated
-from ..units import writes
+from ..units import unit_of_work, writes
 from . import bp
 
 FIELDS = ("click_id", "order_id", "amount", "currency", "offer_id", "coupon_code", "partner_ref",
@@ -37,10 +36,9 @@ def postback():
     g.api_key = key
     data = {name: request.args[name] for name in FIELDS if name in request.args}
     try:
-        return json_response(*record(validated(ConversionCreate, data)))
+        report = validated(ConversionCreate, data)
     except RequestProblem as exc:
-        db.session.rollback()
         return exc.response()
-    except DomainError as exc:
-        db.session.rollback()
-        return from_domain_error(exc)
+    with unit_of_work(hold=True) as done:
+        response = json_response(*record(report))
+    return response if done else from_domain_error(done.error)

@@ -22,9 +22,9 @@ from .views import actor
 PER_PAGE = 25
 
 
-def _batch_or_404(batch_id: int):
+def _batch_or_404(batch_id: int, *, for_update: bool = False):
     try:
-        return payouts.get_batch(batch_id)
+        return payouts.get_batch(batch_id, for_update=for_update)
     except NotFound:
         abort(404)
 
@@ -98,8 +98,10 @@ def _to_approve(batch) -> tuple[int, Decimal]:
 def payout_batch_approve(batch_id: int):
     """Approving asks first: a page with the number of payouts and the total, whose form
     sends both back. A POST without them, or with figures the batch no longer has (a
-    payout was left out meanwhile), shows the confirmation again and changes nothing."""
-    batch = _batch_or_404(batch_id)
+    payout was left out meanwhile), shows the confirmation again and changes nothing.
+    A POST reads the batch under its row lock, so a second approval pressed at the same
+    moment waits for the first and then finds the batch approved."""
+    batch = _batch_or_404(batch_id, for_update=request.method == "POST")
     count, total = _to_approve(batch)
     form = ApproveBatchForm(formdata=None, payouts=count, total=str(total))
     if request.method == "GET" or batch.status != "draft":

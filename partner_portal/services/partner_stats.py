@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Click, Commission, Conversion, DailyStat, Offer
-from .dashboard_ranges import DateRange
+from .ranges import DateRange
 
 ZERO = Decimal("0")
 # Everything but rejected; "hold" is what partners read as under review.

@@ -120,7 +120,7 @@ def kpis(period: DateRange, currency: str, partner_id: int | None = None) -> Kpi
         .join(Offer, Offer.id == DailyStat.offer_id)
         .where(*_scope(period, currency, partner_id),
                or_(DailyStat.clicks > 0, DailyStat.conversions > 0)))
-    start, end = period.bounds()
+    start, end = period.utc_bounds()
     new = db.session.scalar(select(func.count()).select_from(Partner).where(
         Partner.approved_at >= start, Partner.approved_at < end,
         *([Partner.id == partner_id] if partner_id is not None else [])))
@@ -146,7 +146,7 @@ def daily(period: DateRange, currency: str, partner_id: int | None = None,
         select(DailyStat.day, *_sums()).join(Offer, Offer.id == DailyStat.offer_id)
         .where(*_scope(period, currency, partner_id, offer_id)).group_by(DailyStat.day))}
     rows = []
-    for day in period.days:
+    for day in period.each_day():
         c, v, r, m = found.get(day, (0, 0, 0, 0))
         rows.append(Row(day.isoformat(), day.isoformat(), int(c), int(v), _money(r), _money(m)))
     return rows

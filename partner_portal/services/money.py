@@ -13,6 +13,14 @@ from babel.numbers import format_currency, get_currency_precision
 LOCALE = "en_US"
 
 
+def ratio(numerator, denominator) -> Decimal | None:
+    """``numerator / denominator`` as an exact Decimal (a rate, an EPC, a share), or None
+    when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return Decimal(numerator) / Decimal(denominator)
+
+
 def minor_units(currency: str | None) -> int:
     return get_currency_precision((currency or "USD").upper())
 

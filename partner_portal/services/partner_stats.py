@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Click, Commission, Conversion, DailyStat, Offer
+from .money import ratio
 from .ranges import DateRange
 
 ZERO = Decimal("0")
@@ -26,12 +27,6 @@ ZERO = Decimal("0")
 STATUSES = ("pending", "hold", "approved", "paid")
 BREAKDOWNS = {"offer": "Offer", "sub1": "Sub-ID", "day": "Day"}
 NO_SUB = "(none)"
-
-
-def _ratio(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return Decimal(numerator) / Decimal(denominator)
 
 
 @dataclass
@@ -53,12 +48,12 @@ class Figures:
 
     @property
     def conversion_rate(self) -> Decimal | None:
-        return _ratio(self.conversions, self.clicks)
+        return ratio(self.conversions, self.clicks)
 
     @property
     def epc(self) -> Decimal | None:
         """Earnings per click."""
-        return _ratio(self.commission, self.clicks)
+        return ratio(self.commission, self.clicks)
 
 
 @dataclass
@@ -84,7 +79,7 @@ class Totals:
 
     @property
     def conversion_rate(self) -> Decimal | None:
-        return _ratio(self.conversions, self.clicks)
+        return ratio(self.conversions, self.clicks)
 
     def money(self, currency: str) -> Figures:
         return self.by_currency.get(currency) or Figures()

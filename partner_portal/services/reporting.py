@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from ..extensions import db
 from ..models import Commission, DailyStat, Offer, Partner, PartnerGroup
 from .errors import ValidationError
+from .money import ratio
 from .ranges import MAX_DAYS, DateRange
 
 ZERO = Decimal("0")
@@ -34,11 +35,11 @@ class Row:
 
     @property
     def conversion_rate(self) -> Decimal | None:
-        return _ratio(self.conversions, self.clicks)
+        return ratio(self.conversions, self.clicks)
 
     @property
     def epc(self) -> Decimal | None:
-        return _ratio(self.commission, self.clicks)
+        return ratio(self.commission, self.clicks)
 
 
 @dataclass(frozen=True)
@@ -58,28 +59,22 @@ class Kpis:
     @property
     def conversion_rate(self) -> Decimal | None:
         """Conversions per (non-bot) click."""
-        return _ratio(self.conversions, self.clicks)
+        return ratio(self.conversions, self.clicks)
 
     @property
     def cpa(self) -> Decimal | None:
         """Cost per acquisition: commission cost per conversion."""
-        return _ratio(self.commission, self.conversions)
+        return ratio(self.commission, self.conversions)
 
     @property
     def roas(self) -> Decimal | None:
         """Return on ad spend: revenue per unit of commission cost."""
-        return _ratio(self.revenue, self.commission)
+        return ratio(self.revenue, self.commission)
 
     @property
     def epc(self) -> Decimal | None:
         """Earnings per click: commission paid per click."""
-        return _ratio(self.commission, self.clicks)
-
-
-def _ratio(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return Decimal(numerator) / Decimal(denominator)
+        return ratio(self.commission, self.clicks)
 
 
 def currencies() -> list[str]:

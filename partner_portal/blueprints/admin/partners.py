@@ -14,7 +14,7 @@ from ...services.applications import PROMOTION_METHODS, country_choices
 from ...services.errors import DomainError, InvalidTransition, NotFound
 from ...services.lifecycle import PARTNER
 from ...services.locking import begin_write
-from ...services.paging import page_number, paginate
+from ...services.offset_paging import page_number, paginate
 from ..csvutil import batched, csv_response
 from ..forms import apply_error
 from . import bp

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import DEFAULT_PASSWORD, login
+from ..support import DEFAULT_PASSWORD, login
 from .sign_in_support import window_passes
 
 NEW = "a-brand-new-password"

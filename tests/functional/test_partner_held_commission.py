@@ -20,8 +20,8 @@ from partner_portal.services.program import program_zone
 from partner_portal.services.statements.months import Month
 
 from .. import statement_helpers as h
-from ..conftest import login
 from ..factories import LinkFactory, OfferFactory
+from ..support import login
 from .conversion_support import click_token, record
 
 # Anything that would tell a partner how the screening works (as patterns, ignoring case).

@@ -37,9 +37,9 @@ from partner_portal.services.demo_partner_side import banner_png
 from partner_portal.services.fraud import screening
 from partner_portal.services.program import get_program
 
-from .. import statement_helpers
 from ..factories import CommissionFactory, GroupFactory, OfferFactory, PartnerFactory
 from ..support import sign_in_page
+from ..support import statements as statement_helpers
 from .conftest import DESKTOP, PHONE, SCREENSHOTS, nav_to, shot
 
 pytestmark = pytest.mark.browser

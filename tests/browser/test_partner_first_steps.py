@@ -22,8 +22,8 @@ from ..factories import (
     OfferFactory,
     PartnerFactory,
 )
-from ..functional.conversion_support import click_token, record
 from ..support import sign_in_page
+from ..support.conversions import click_token, record
 from .conftest import DESKTOP, PHONE, SCREENSHOTS, shot
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,7 @@ from partner_portal.models import LoginAttempt, PasswordResetToken, User
 from partner_portal.models.base import utcnow
 
 from ..support import DEFAULT_PASSWORD, csrf_token_from, login
-from .sign_in_support import enable_two_factor
+from ..support.sign_in_attempts import enable_two_factor
 
 
 @pytest.mark.parametrize("role, home", [

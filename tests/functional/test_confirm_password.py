@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ..support import DEFAULT_PASSWORD, login
-from .sign_in_support import window_passes
+from ..support.sign_in_attempts import window_passes
 
 NEW = "a-brand-new-password"
 FORMS = {

@@ -62,7 +62,7 @@ from ..factories import (
     PartnerFactory,
 )
 from ..support import DEFAULT_PASSWORD, sign_in
-from .conversion_support import no_errors, parallel_requests
+from ..support.conversions import no_errors, parallel_requests
 
 # Partner-supplied text: each starts like a spreadsheet formula and carries markup that
 # would run if a page printed it raw.

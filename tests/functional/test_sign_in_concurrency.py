@@ -13,8 +13,8 @@ from partner_portal.services import api_keys, audit
 
 from ..factories import LinkFactory, OfferFactory, PartnerFactory
 from ..support import DEFAULT_PASSWORD, login
-from .conversion_support import no_errors
-from .sign_in_support import PARALLEL, enable_two_factor, in_parallel, next_code, window_passes
+from ..support.conversions import no_errors
+from ..support.sign_in_attempts import PARALLEL, enable_two_factor, in_parallel, next_code, window_passes
 
 
 def address(i: int) -> dict:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Click, Commission, Conversion, DailyStat, Offer
-from .money import ratio
+from .money import ClickRates, ratio
 from .ranges import DateRange
 
 ZERO = Decimal("0")
@@ -30,7 +30,7 @@ NO_SUB = "(none)"
 
 
 @dataclass
-class Figures:
+class Figures(ClickRates):
     """Counters for one slice (a period, an offer, a sub-ID or a day) in one currency."""
 
     clicks: int = 0
@@ -45,15 +45,6 @@ class Figures:
         self.conversions += int(conversions or 0)
         self.revenue += Decimal(revenue or 0)
         self.commission += Decimal(commission or 0)
-
-    @property
-    def conversion_rate(self) -> Decimal | None:
-        return ratio(self.conversions, self.clicks)
-
-    @property
-    def epc(self) -> Decimal | None:
-        """Earnings per click."""
-        return ratio(self.commission, self.clicks)
 
 
 @dataclass

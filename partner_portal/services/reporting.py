@@ -16,14 +16,14 @@ from sqlalchemy import and_, func, or_, select
 from ..extensions import db
 from ..models import Commission, DailyStat, Offer, Partner, PartnerGroup
 from .errors import ValidationError
-from .money import ratio
+from .money import ClickRates, ratio
 from .ranges import MAX_DAYS, DateRange
 
 ZERO = Decimal("0")
 
 
 @dataclass(frozen=True)
-class Row:
+class Row(ClickRates):
     """A line of a breakdown table."""
 
     key: int | str | None
@@ -33,17 +33,9 @@ class Row:
     revenue: Decimal
     commission: Decimal
 
-    @property
-    def conversion_rate(self) -> Decimal | None:
-        return ratio(self.conversions, self.clicks)
-
-    @property
-    def epc(self) -> Decimal | None:
-        return ratio(self.commission, self.clicks)
-
 
 @dataclass(frozen=True)
-class Kpis:
+class Kpis(ClickRates):
     clicks: int
     unique_clicks: int
     conversions: int
@@ -57,11 +49,6 @@ class Kpis:
     applications: int
 
     @property
-    def conversion_rate(self) -> Decimal | None:
-        """Conversions per (non-bot) click."""
-        return ratio(self.conversions, self.clicks)
-
-    @property
     def cpa(self) -> Decimal | None:
         """Cost per acquisition: commission cost per conversion."""
         return ratio(self.commission, self.conversions)
@@ -70,11 +57,6 @@ class Kpis:
     def roas(self) -> Decimal | None:
         """Return on ad spend: revenue per unit of commission cost."""
         return ratio(self.revenue, self.commission)
-
-    @property
-    def epc(self) -> Decimal | None:
-        """Earnings per click: commission paid per click."""
-        return ratio(self.commission, self.clicks)
 
 
 def currencies() -> list[str]:

@@ -8,7 +8,6 @@ migrated database always has: the program's settings row and the default partner
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import socket
 import tempfile
@@ -39,8 +38,7 @@ from partner_portal.models import PartnerGroup, Program  # noqa: E402
 from partner_portal.models.program import PROGRAM_ID  # noqa: E402
 
 from . import factories  # noqa: E402
-
-DEFAULT_PASSWORD = "correct-horse-battery"
+from .support import login  # noqa: E402
 
 
 def free_port() -> int:
@@ -215,10 +213,6 @@ def make_user(db):
     return make
 
 
-def login(client, email: str, password: str = DEFAULT_PASSWORD, **extra):
-    return client.post("/login", data={"email": email, "password": password, **extra})
-
-
 @pytest.fixture()
 def login_as(client, make_user):
     """Sign in through the real form as a new user of ``role``; returns the user."""
@@ -230,12 +224,6 @@ def login_as(client, make_user):
         return user
 
     return do
-
-
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 @pytest.fixture()

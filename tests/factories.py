@@ -35,7 +35,7 @@ def _password_hash() -> str:
     if _PASSWORD_HASH is None:
         from partner_portal.services.passwords import hash_password
 
-        from .conftest import DEFAULT_PASSWORD
+        from .support import DEFAULT_PASSWORD
 
         _PASSWORD_HASH = hash_password(DEFAULT_PASSWORD)
     return _PASSWORD_HASH

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Conversion, Partner
+from .money import ratio
 from .program import program_zone
 
 MAX_ROWS = 200_000
@@ -46,9 +47,9 @@ class Cohort:
     active: list[int] = field(default_factory=list)  # customers buying in month +0, +1, …
 
     def retention(self, offset: int) -> Decimal | None:
-        if offset >= len(self.active) or not self.customers:
+        if offset >= len(self.active):
             return None
-        return Decimal(self.active[offset]) / Decimal(self.customers)
+        return ratio(self.active[offset], self.customers)
 
 
 @dataclass

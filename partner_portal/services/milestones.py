@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, insert, select
 
 from ..extensions import db
 from ..models import DailyStat, MonthlyStanding, Partner
-from .dashboard_ranges import month_of
+from .ranges import month_of
 
 TOP_SHARE = 10  # "top 10%": rank <= max(1, ranked // 10)
 

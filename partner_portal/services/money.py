@@ -13,6 +13,33 @@ from babel.numbers import format_currency, get_currency_precision
 LOCALE = "en_US"
 
 
+def ratio(numerator, denominator) -> Decimal | None:
+    """``numerator / denominator`` as an exact Decimal (a rate, an EPC, a share), or None
+    when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return Decimal(numerator) / Decimal(denominator)
+
+
+class ClickRates:
+    """The rates of anything that counts ``clicks`` and ``conversions`` and sums
+    ``commission``: the dashboard's and the reports' figures alike."""
+
+    clicks: int
+    conversions: int
+    commission: Decimal
+
+    @property
+    def conversion_rate(self) -> Decimal | None:
+        """Conversions per (non-bot) click."""
+        return ratio(self.conversions, self.clicks)
+
+    @property
+    def epc(self) -> Decimal | None:
+        """Earnings per click: commission paid per click."""
+        return ratio(self.commission, self.clicks)
+
+
 def minor_units(currency: str | None) -> int:
     return get_currency_precision((currency or "USD").upper())
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Click, Commission, Conversion, DailyStat, Offer
-from .dashboard_ranges import DateRange
+from .money import ClickRates, ratio
+from .ranges import DateRange
 
 ZERO = Decimal("0")
 # Everything but rejected; "hold" is what partners read as under review.
@@ -28,14 +29,8 @@ BREAKDOWNS = {"offer": "Offer", "sub1": "Sub-ID", "day": "Day"}
 NO_SUB = "(none)"
 
 
-def _ratio(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return Decimal(numerator) / Decimal(denominator)
-
-
 @dataclass
-class Figures:
+class Figures(ClickRates):
     """Counters for one slice (a period, an offer, a sub-ID or a day) in one currency."""
 
     clicks: int = 0
@@ -50,15 +45,6 @@ class Figures:
         self.conversions += int(conversions or 0)
         self.revenue += Decimal(revenue or 0)
         self.commission += Decimal(commission or 0)
-
-    @property
-    def conversion_rate(self) -> Decimal | None:
-        return _ratio(self.conversions, self.clicks)
-
-    @property
-    def epc(self) -> Decimal | None:
-        """Earnings per click."""
-        return _ratio(self.commission, self.clicks)
 
 
 @dataclass
@@ -84,7 +70,7 @@ class Totals:
 
     @property
     def conversion_rate(self) -> Decimal | None:
-        return _ratio(self.conversions, self.clicks)
+        return ratio(self.conversions, self.clicks)
 
     def money(self, currency: str) -> Figures:
         return self.by_currency.get(currency) or Figures()

@@ -16,13 +16,14 @@ from sqlalchemy import and_, func, or_, select
 from ..extensions import db
 from ..models import Commission, DailyStat, Offer, Partner, PartnerGroup
 from .errors import ValidationError
+from .money import ClickRates, ratio
 from .ranges import MAX_DAYS, DateRange
 
 ZERO = Decimal("0")
 
 
 @dataclass(frozen=True)
-class Row:
+class Row(ClickRates):
     """A line of a breakdown table."""
 
     key: int | str | None
@@ -32,17 +33,9 @@ class Row:
     revenue: Decimal
     commission: Decimal
 
-    @property
-    def conversion_rate(self) -> Decimal | None:
-        return _ratio(self.conversions, self.clicks)
-
-    @property
-    def epc(self) -> Decimal | None:
-        return _ratio(self.commission, self.clicks)
-
 
 @dataclass(frozen=True)
-class Kpis:
+class Kpis(ClickRates):
     clicks: int
     unique_clicks: int
     conversions: int
@@ -56,30 +49,14 @@ class Kpis:
     applications: int
 
     @property
-    def conversion_rate(self) -> Decimal | None:
-        """Conversions per (non-bot) click."""
-        return _ratio(self.conversions, self.clicks)
-
-    @property
     def cpa(self) -> Decimal | None:
         """Cost per acquisition: commission cost per conversion."""
-        return _ratio(self.commission, self.conversions)
+        return ratio(self.commission, self.conversions)
 
     @property
     def roas(self) -> Decimal | None:
         """Return on ad spend: revenue per unit of commission cost."""
-        return _ratio(self.revenue, self.commission)
-
-    @property
-    def epc(self) -> Decimal | None:
-        """Earnings per click: commission paid per click."""
-        return _ratio(self.commission, self.clicks)
-
-
-def _ratio(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return Decimal(numerator) / Decimal(denominator)
+        return ratio(self.revenue, self.commission)
 
 
 def currencies() -> list[str]:
@@ -120,7 +97,7 @@ def kpis(period: DateRange, currency: str, partner_id: int | None = None) -> Kpi
         .join(Offer, Offer.id == DailyStat.offer_id)
         .where(*_scope(period, currency, partner_id),
                or_(DailyStat.clicks > 0, DailyStat.conversions > 0)))
-    start, end = period.bounds()
+    start, end = period.utc_bounds()
     new = db.session.scalar(select(func.count()).select_from(Partner).where(
         Partner.approved_at >= start, Partner.approved_at < end,
         *([Partner.id == partner_id] if partner_id is not None else [])))
@@ -146,7 +123,7 @@ def daily(period: DateRange, currency: str, partner_id: int | None = None,
         select(DailyStat.day, *_sums()).join(Offer, Offer.id == DailyStat.offer_id)
         .where(*_scope(period, currency, partner_id, offer_id)).group_by(DailyStat.day))}
     rows = []
-    for day in period.days:
+    for day in period.each_day():
         c, v, r, m = found.get(day, (0, 0, 0, 0))
         rows.append(Row(day.isoformat(), day.isoformat(), int(c), int(v), _money(r), _money(m)))
     return rows

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from partner_portal.models import Partner, TermsVersion
 
-from ..conftest import DEFAULT_PASSWORD
+from ..support import DEFAULT_PASSWORD
 from .conftest import DESKTOP, PHONE, shot
 
 pytestmark = pytest.mark.browser

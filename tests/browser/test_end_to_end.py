@@ -37,9 +37,9 @@ from partner_portal.services.demo_partner_side import banner_png
 from partner_portal.services.fraud import screening
 from partner_portal.services.program import get_program
 
-from .. import statement_helpers
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import CommissionFactory, GroupFactory, OfferFactory, PartnerFactory
+from ..support import sign_in_page
+from ..support import statements as statement_helpers
 from .conftest import DESKTOP, PHONE, SCREENSHOTS, nav_to, shot
 
 pytestmark = pytest.mark.browser
@@ -59,14 +59,6 @@ LANDING = b"""<!doctype html>
   document.getElementById("saved").textContent =
     PartnerPortal.clickId() ? "Referral noted for checkout." : "No referral.";
 </script></body></html>"""
-
-
-def sign_in(page, email, password=DEFAULT_PASSWORD, *, lands_on):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lands_on)
 
 
 def no_script_errors(*pages):
@@ -153,7 +145,7 @@ def test_journey_1_newcomer_is_vetted_and_copies_a_banner(new_page, make_user, d
 
     # A manager sees the risk signals with their evidence, and approves.
     staff = new_page(viewport)
-    sign_in(staff, manager.email, lands_on="**/admin/")
+    sign_in_page(staff, manager.email, lands_on="**/admin/")
     nav_to(staff, "Partners")
     row = staff.locator("tbody tr", has_text="Nina Newcomer")
     assert "Same website as another partner" in row.inner_text()
@@ -171,7 +163,7 @@ def test_journey_1_newcomer_is_vetted_and_copies_a_banner(new_page, make_user, d
 
     # The partner signs in with the password chosen at /apply.
     partner = new_page(viewport, permissions=["clipboard-read", "clipboard-write"])
-    sign_in(partner, email, password, lands_on="**/partner/")
+    sign_in_page(partner, email, password, lands_on="**/partner/")
     lede = partner.locator(".lede").inner_text()
     assert "Approved partner" in lede and "Standard group" in lede
     shot(partner, f"e2e-1-partner-welcome-{label}")
@@ -278,7 +270,7 @@ def test_journey_2_click_and_sale_reach_the_dashboard(new_page, db, live_server,
 
     # The partner's dashboard: one click, one conversion, the commission pending.
     page = new_page(viewport)
-    sign_in(page, partner.email, lands_on="**/partner/")
+    sign_in_page(page, partner.email, lands_on="**/partner/")
     assert page.locator("#kpi-clicks .value").inner_text() == "1"
     assert page.locator("#kpi-conversions .value").inner_text() == "1"
     assert page.locator("#kpi-revenue .value").inner_text() == "$80.00"
@@ -328,7 +320,7 @@ def test_journey_3_statement_emailed_and_downloaded(app, new_page, db, smtp_serv
 
     # The partner finds it on their Statements page and downloads it.
     page = new_page(viewport, accept_downloads=True)
-    sign_in(page, partner.email, lands_on="**/partner/")
+    sign_in_page(page, partner.email, lands_on="**/partner/")
     nav_to(page, "Statements")
     page.wait_for_url("**/partner/statements")
     row = page.locator("tbody tr", has_text="2025-03")
@@ -360,7 +352,7 @@ def test_journey_4_finance_pays_and_partner_sees_it(new_page, make_user, db, out
 
     # Finance drafts the batch and approves it.
     page = new_page(viewport, accept_downloads=True)
-    sign_in(page, finance.email, lands_on="**/admin/")
+    sign_in_page(page, finance.email, lands_on="**/admin/")
     nav_to(page, "Payouts")
     page.get_by_label("Cut-off date").fill(cutoff)
     page.get_by_role("button", name="Draft batch").click()
@@ -396,7 +388,7 @@ def test_journey_4_finance_pays_and_partner_sees_it(new_page, make_user, db, out
 
     # The partner: the payout in their history, the balance back to zero, and an email.
     mine = new_page(viewport)
-    sign_in(mine, partner.email, lands_on="**/partner/")
+    sign_in_page(mine, partner.email, lands_on="**/partner/")
     nav_to(mine, "Payouts")
     mine.wait_for_url("**/partner/payouts")
     history = mine.locator("section", has_text="Payout history").locator("tbody tr")

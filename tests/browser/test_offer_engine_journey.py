@@ -8,19 +8,11 @@ from sqlalchemy import select
 
 from partner_portal.models import CommissionRule, Offer
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import GroupFactory, PartnerFactory
+from ..support import sign_in_page
 from .conftest import DESKTOP, PHONE, nav_to, shot
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/")
 
 
 @pytest.mark.parametrize("viewport, label", [(DESKTOP, "desktop"), (PHONE, "phone")])
@@ -34,7 +26,7 @@ def test_manager_builds_an_offer_and_simulates_a_sale(new_page, make_user, db, v
     db.session.rollback()
 
     page = new_page(viewport)
-    sign_in(page, manager.email)
+    sign_in_page(page, manager.email, lands_on="**/admin/")
     nav_to(page, "Offers")
     page.get_by_role("link", name="New offer").click()
 

@@ -14,7 +14,6 @@ from partner_portal.models.base import utcnow
 from partner_portal.services import audit, creatives
 from partner_portal.services.program import program_zone
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import (
     AnnouncementFactory,
     DailyStatFactory,
@@ -23,21 +22,14 @@ from ..factories import (
     OfferFactory,
     PartnerFactory,
 )
-from ..functional.conversion_support import click_token, record
+from ..support import sign_in_page
+from ..support.conversions import click_token, record
 from .conftest import DESKTOP, PHONE, SCREENSHOTS, shot
 
 pytestmark = pytest.mark.browser
 VIEWPORTS = [(DESKTOP, "desktop"), (PHONE, "phone")]
 LONG_NEWS = ("From Friday to Sunday every new subscriber pays double the usual bounty. Use the "
              "new banners in Creatives, and tell your readers before the weekend starts.")
-
-
-def sign_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/partner/")
 
 
 @pytest.mark.parametrize("viewport, label", VIEWPORTS)
@@ -85,7 +77,7 @@ def test_a_new_partners_first_dashboard_and_checklist(new_page, db, tmp_path, ap
                      actor=audit.Actor.system(), now=utcnow())
     db.session.commit()
     page = new_page(viewport)
-    sign_in(page, partner.email)
+    sign_in_page(page, partner.email, lands_on="**/partner/")
 
     assert page.locator("h1").inner_text() == "Welcome to Partner Program, Nina N."
     steps = page.locator(".checklist li")
@@ -139,7 +131,7 @@ def test_key_figures_come_before_the_news_and_money_reads_right(new_page, db, vi
         AnnouncementFactory(title=f"Double commission weekend {i + 1}", body=LONG_NEWS, pinned=i == 0)
     db.session.commit()
     page = new_page(viewport)
-    sign_in(page, partner.email)
+    sign_in_page(page, partner.email, lands_on="**/partner/")
 
     kpis = page.locator(".grid.kpis").first.bounding_box()
     news = page.locator(".news").bounding_box()
@@ -169,7 +161,7 @@ def test_a_held_commission_reads_under_review(new_page, db, viewport, label):
     record(offer, "HELD-1", "80.00", now=now,
            click_token=click_token(partner, offer, now - timedelta(seconds=3), link.id))
     page = new_page(viewport)
-    sign_in(page, partner.email)
+    sign_in_page(page, partner.email, lands_on="**/partner/")
     page.goto("/partner/earnings")
     row = page.locator("table.earnings tbody tr", has_text="HELD-1")
     assert row.locator(".badge").inner_text() == "Under review"

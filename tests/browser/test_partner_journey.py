@@ -15,8 +15,8 @@ from partner_portal.services import audit, creatives
 from partner_portal.services.demo_partner_side import banner_png
 from partner_portal.services.program import program_zone
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import AnnouncementFactory, DailyStatFactory, OfferFactory, PartnerFactory
+from ..support import sign_in_page
 from .conftest import DESKTOP, PHONE, shot
 
 pytestmark = pytest.mark.browser
@@ -45,19 +45,11 @@ def program_data(app, db, tmp_path, monkeypatch):
     return partner, offer
 
 
-def sign_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/partner/")
-
-
 @pytest.mark.parametrize("viewport, label", [(DESKTOP, "desktop"), (PHONE, "phone")])
 def test_a_partners_morning(new_page, program_data, viewport, label):
     partner, offer = program_data
     page = new_page(viewport, permissions=["clipboard-read", "clipboard-write"])
-    sign_in(page, partner.email)
+    sign_in_page(page, partner.email, lands_on="**/partner/")
 
     # The dashboard: figures, the chart drawn by the vendored library, the news.
     assert page.locator("#kpi-clicks .value").inner_text() == "7,305"

@@ -14,8 +14,8 @@ from partner_portal.models import DailyStat, PayoutBatch
 from partner_portal.models.base import utcnow
 from partner_portal.services.program import get_program
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import CommissionFactory, OfferFactory, PartnerFactory
+from ..support import sign_in_page
 from .conftest import DESKTOP, PHONE, nav_to, shot
 
 pytestmark = pytest.mark.browser
@@ -45,20 +45,12 @@ def _program(db):
     return partners
 
 
-def _sign_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/")
-
-
 @pytest.mark.parametrize("viewport, label", [(DESKTOP, "desktop"), (PHONE, "phone")])
 def test_finance_reviews_and_approves_a_batch(new_page, make_user, db, viewport, label):
     partners = _program(db)
     finance = make_user("finance")
     page = new_page(viewport)
-    _sign_in(page, finance.email)
+    sign_in_page(page, finance.email, lands_on="**/admin/")
 
     nav_to(page, "Payouts")
     page.get_by_label("Cut-off date").fill((utcnow() - timedelta(days=1)).date().isoformat())

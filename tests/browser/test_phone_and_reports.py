@@ -15,8 +15,8 @@ from partner_portal.models import DailyStat
 from partner_portal.models.base import utcnow
 from partner_portal.services.program import get_program
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import AnnouncementFactory, OfferFactory, PartnerFactory
+from ..support import sign_in_page
 from .conftest import DESKTOP, PHONE, shot
 
 pytestmark = pytest.mark.browser
@@ -51,14 +51,6 @@ def _program(db):
                 commission=Decimal("24.00" if recent else "15.00")))
     db.session.commit()
     return partners
-
-
-def _sign_in(page, email, lands_on):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lands_on)
 
 
 def _within_screen(page, locator):
@@ -96,7 +88,7 @@ def test_every_admin_destination_is_reachable(new_page, make_user, db, viewport,
     _program(db)
     manager = make_user("owner")
     page = new_page(viewport)
-    _sign_in(page, manager.email, "**/admin/")
+    sign_in_page(page, manager.email, lands_on="**/admin/")
     _every_destination_reachable(page, ADMIN_NAV, label, ADMIN_PROGRAM_MENU)
     shot(page, f"phone-admin-menu-{label}")
     if label == "phone":
@@ -120,7 +112,7 @@ def test_every_partner_destination_is_reachable_and_news_stays_short(new_page, d
                             pinned=i == 0)
     db.session.commit()
     page = new_page(viewport)
-    _sign_in(page, partner.email, "**/partner/")
+    sign_in_page(page, partner.email, lands_on="**/partner/")
     first = page.locator("#kpi-clicks").bounding_box()
     assert first["y"] + first["height"] <= viewport["height"]  # figures on the first screen
     news = page.locator(".news")
@@ -145,7 +137,7 @@ def test_without_script_every_destination_shows_on_a_phone(new_page, make_user, 
     _program(db)
     manager = make_user("owner")
     page = new_page(PHONE, java_script_enabled=False)
-    _sign_in(page, manager.email, "**/admin/")
+    sign_in_page(page, manager.email, lands_on="**/admin/")
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     nav = page.get_by_role("navigation", name="Main")
     for name in ADMIN_NAV:
@@ -160,7 +152,7 @@ def test_report_charts_compare_with_the_previous_period_and_read(new_page, make_
                                                                  viewport, label):
     partners = _program(db)
     page = new_page(viewport)
-    _sign_in(page, make_user("manager").email, "**/admin/")
+    sign_in_page(page, make_user("manager").email, lands_on="**/admin/")
     page.goto("/admin/reports")
     expect(page.locator(".lede")).to_contain_text("compared with the 30 days before")
     clicks = page.locator("#kpi-clicks")

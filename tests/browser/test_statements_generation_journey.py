@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from partner_portal.jobs import registry, runner
 from partner_portal.services.statements import render as statement_render
 
-from .. import statement_helpers as h
-from ..conftest import DEFAULT_PASSWORD
+from ..support import DEFAULT_PASSWORD
+from ..support import statements as h
 from .conftest import DESKTOP, PHONE, shot
 
 pytestmark = pytest.mark.browser

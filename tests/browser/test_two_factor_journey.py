@@ -8,18 +8,11 @@ import time
 import pyotp
 import pytest
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import PartnerFactory
+from ..support import DEFAULT_PASSWORD, sign_in_page
 from .conftest import DESKTOP, PHONE, shot, sign_out
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in_with_password(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize("viewport, label", [(DESKTOP, "desktop"), (PHONE, "phone")])
@@ -27,7 +20,7 @@ def test_a_partner_turns_two_factor_on_and_off(new_page, db, viewport, label):
     partner = PartnerFactory(name="Noor Haddad")
     db.session.commit()
     page = new_page(viewport)
-    sign_in_with_password(page, partner.email)
+    sign_in_page(page, partner.email)
     page.wait_for_url("**/partner/")
 
     # Set up: the key is on the page (and in the QR code); a code from it turns 2FA on.
@@ -46,7 +39,7 @@ def test_a_partner_turns_two_factor_on_and_off(new_page, db, viewport, label):
     # Signing in now asks for a code after the password.
     sign_out(page)
     page.wait_for_url("**/login")
-    sign_in_with_password(page, partner.email)
+    sign_in_page(page, partner.email)
     page.wait_for_url("**/login/2fa")
     page.get_by_label("Six-digit code").fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.get_by_role("button", name="Verify").click()

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from partner_portal.models import Partner, TermsVersion
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import GroupFactory, PartnerFactory
+from ..support import DEFAULT_PASSWORD, sign_in_page
 from .conftest import DESKTOP, PHONE, nav_to, shot
 
 pytestmark = pytest.mark.browser
@@ -30,13 +30,6 @@ def apply(page, *, name, email, password, website, payout_email, country="US"):
     page.wait_for_url("**/apply/thanks")
 
 
-def sign_in(page, email, password):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 @pytest.mark.parametrize("viewport, label", [(DESKTOP, "desktop"), (PHONE, "phone")])
 def test_flagged_applicant_is_rejected_and_clean_one_approved(new_page, make_user, db, outbox,
                                                              viewport, label):
@@ -53,7 +46,7 @@ def test_flagged_applicant_is_rejected_and_clean_one_approved(new_page, make_use
           website="https://deals-now.example", payout_email="CashOut@paybox.example")
 
     staff = new_page(viewport)
-    sign_in(staff, manager.email, DEFAULT_PASSWORD)
+    sign_in_page(staff, manager.email, DEFAULT_PASSWORD)
     staff.wait_for_url("**/admin/")
     nav_to(staff, "Partners")
     row = staff.locator("tbody tr", has_text="Rick Risky")
@@ -92,7 +85,7 @@ def test_flagged_applicant_is_rejected_and_clean_one_approved(new_page, make_use
     assert "Clara Clean is now approved" in staff.locator(".flash.success").inner_text()
 
     partner_page = new_page(viewport)
-    sign_in(partner_page, clean_email, "another-strong-password")
+    sign_in_page(partner_page, clean_email, "another-strong-password")
     partner_page.wait_for_url("**/partner/")
     lede = partner_page.locator(".lede").inner_text()
     assert "Approved partner" in lede and "Content creators group" in lede

@@ -16,7 +16,7 @@ from partner_portal.models.base import utcnow
 from partner_portal.services.program import get_program
 
 from ..factories import CapFactory, CouponFactory, GroupFactory, OfferFactory, PartnerFactory, RuleFactory
-from .conversion_support import commissions, record
+from ..support.conversions import commissions, record
 
 D = Decimal
 

@@ -11,7 +11,7 @@ from partner_portal.models import AuditEntry, Cap, CommissionRule, Offer, OfferW
 from partner_portal.models.base import utcnow
 
 from ..factories import CapFactory, GroupFactory, OfferFactory, PartnerFactory, RuleFactory
-from .conversion_support import record
+from ..support.conversions import record
 
 D = Decimal
 GOOD = {

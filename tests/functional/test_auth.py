@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from partner_portal.models import LoginAttempt, PasswordResetToken, User
 from partner_portal.models.base import utcnow
 
-from ..conftest import DEFAULT_PASSWORD, csrf_token_from, login
-from .sign_in_support import enable_two_factor
+from ..support import DEFAULT_PASSWORD, csrf_token_from, login
+from ..support.sign_in_attempts import enable_two_factor
 
 
 @pytest.mark.parametrize("role, home", [

@@ -20,8 +20,8 @@ from partner_portal.models import Creative
 from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit
 
-from ..conftest import login
 from ..factories import LinkFactory, OfferFactory
+from ..support import login
 
 MB = 1024 * 1024
 HOSTILE_BODY = 200 * MB

@@ -14,7 +14,7 @@ from partner_portal.services import cap_alerts, caps
 from partner_portal.services.program import get_program
 
 from ..factories import CapFactory, GroupFactory, OfferFactory, PartnerFactory, RuleFactory
-from .conversion_support import NOW, commissions, conversions, record, unit_of_work
+from ..support.conversions import NOW, commissions, conversions, record, unit_of_work
 
 D = Decimal
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import DEFAULT_PASSWORD, login
-from .sign_in_support import window_passes
+from ..support import DEFAULT_PASSWORD, login
+from ..support.sign_in_attempts import window_passes
 
 NEW = "a-brand-new-password"
 FORMS = {

@@ -13,7 +13,7 @@ from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit
 
 from ..factories import CouponFactory, LinkFactory, OfferFactory, PartnerFactory
-from .conversion_support import no_errors, parallel_requests
+from ..support.conversions import no_errors, parallel_requests
 
 
 @pytest.fixture()

@@ -14,7 +14,7 @@ from partner_portal.models import AuditEntry, CapUsage, Commission, Conversion
 from partner_portal.services.conversions import ConversionInput, record_conversion, refund_conversion
 
 from ..factories import CapFactory, OfferFactory, PartnerFactory, RuleFactory
-from .conversion_support import API, NOW, commissions, conversions, no_errors, race
+from ..support.conversions import API, NOW, commissions, conversions, no_errors, race
 
 pytestmark = pytest.mark.slow
 N = 50

@@ -13,7 +13,7 @@ from partner_portal.services.errors import NotFound, ValidationError
 from partner_portal.services.program import get_program
 
 from ..factories import CouponFactory, GroupFactory, OfferFactory, PartnerFactory, RuleFactory
-from .conversion_support import (
+from ..support.conversions import (
     NOW,
     click_token,
     commissions,
@@ -158,7 +158,7 @@ def test_forged_or_foreign_click_ids_are_recorded_unattributed(db, offer, partne
 def test_bad_input_names_the_field_and_records_nothing(db, offer, partner, fields, field):
     from partner_portal.services.conversions import ConversionInput, record_conversion
 
-    from .conversion_support import API, unit_of_work
+    from ..support.conversions import API, unit_of_work
 
     values = dict(offer_id=offer.id, order_id="B-1", amount="10.00", currency="USD",
                   partner_id=partner.id)
@@ -172,7 +172,7 @@ def test_bad_input_names_the_field_and_records_nothing(db, offer, partner, field
 def test_an_unknown_offer_is_not_found(db):
     from partner_portal.services.conversions import ConversionInput, record_conversion
 
-    from .conversion_support import API, unit_of_work
+    from ..support.conversions import API, unit_of_work
 
     with pytest.raises(NotFound) as err:
         unit_of_work(record_conversion, ConversionInput(offer_id=999, order_id="N-1",

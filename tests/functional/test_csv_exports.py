@@ -18,8 +18,8 @@ from partner_portal.blueprints import csvutil
 from partner_portal.models import Commission
 from partner_portal.models.base import utcnow
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import PartnerFactory, StaffFactory
+from ..support import DEFAULT_PASSWORD
 from .test_security_checklist import staff_and_partner_pages, world  # noqa: F401 (a fixture)
 
 

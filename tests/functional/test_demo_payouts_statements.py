@@ -17,7 +17,7 @@ from partner_portal.services.statements import data as statement_data
 from partner_portal.services.statements import render
 from partner_portal.services.statements.months import Month
 
-from .. import statement_helpers as h
+from ..support import statements as h
 
 pytestmark = pytest.mark.slow
 

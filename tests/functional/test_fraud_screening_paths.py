@@ -18,7 +18,7 @@ from partner_portal.services import api_keys, audit, clicks, rollups
 from partner_portal.services.fraud import screening
 
 from ..factories import CouponFactory, LinkFactory, OfferFactory, PartnerFactory
-from .conversion_support import click_token, no_errors, race, record, run_threads
+from ..support.conversions import click_token, no_errors, race, record, run_threads
 
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Safari/537.36"
 BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from partner_portal.models import AuditEntry, PartnerGroup, TermsAcceptance, TermsVersion
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import GroupFactory, PartnerFactory
+from ..support import client_signed_in
 
 
 def test_manager_creates_renames_and_describes_a_group(client, db, login_as):
@@ -55,12 +55,6 @@ def test_groups_page_counts_partners(client, db, login_as):
     assert "New group" not in html  # analysts read only
 
 
-def _sign_in_partner(app, partner):
-    c = app.test_client()
-    c.post("/login", data={"email": partner.email, "password": DEFAULT_PASSWORD})
-    return c
-
-
 def test_publishing_terms_makes_partners_accept_on_their_next_visit(client, db, login_as, app):
     v1 = TermsVersion(kind="terms", version=1, title="Program terms", body="Be honest.")
     db.session.add(v1)
@@ -68,7 +62,7 @@ def test_publishing_terms_makes_partners_accept_on_their_next_visit(client, db, 
     db.session.flush()
     db.session.add(TermsAcceptance(partner_id=partner.id, terms_version_id=v1.id))
     db.session.commit()
-    own = _sign_in_partner(app, partner)
+    own = client_signed_in(app, partner.email)
     assert own.get("/partner/").status_code == 200
 
     login_as("manager")
@@ -97,7 +91,7 @@ def test_a_partner_waiting_for_review_still_sees_their_status(client, db, app):
     db.session.add(TermsVersion(kind="guidelines", version=1, title="Guidelines", body="Disclose."))
     partner = PartnerFactory(status="applied")
     db.session.commit()
-    page = _sign_in_partner(app, partner).get("/partner/")
+    page = client_signed_in(app, partner.email).get("/partner/")
     assert page.status_code == 200 and "under review" in page.get_data(as_text=True)
 
 
@@ -107,7 +101,7 @@ def test_accepting_a_version_that_is_no_longer_current_does_not_count(client, db
     db.session.add_all([v1, v2])
     partner = PartnerFactory(status="approved")
     db.session.commit()
-    own = _sign_in_partner(app, partner)
+    own = client_signed_in(app, partner.email)
     response = own.post("/partner/terms", data={"version_ids": [str(v1.id)], "accept": "y"})
     assert response.status_code == 422
     assert own.get("/partner/").headers["Location"] == "/partner/terms"

@@ -23,7 +23,7 @@ from partner_portal.services.program import get_program
 
 from ..conftest import _empty_all_tables
 from ..factories import OfferFactory, PartnerFactory, RuleFactory
-from .conversion_support import API, NOW, commissions, conversions, record, refund, unit_of_work
+from ..support.conversions import API, NOW, commissions, conversions, record, refund, unit_of_work
 
 D = Decimal
 

@@ -30,8 +30,8 @@ from partner_portal.services import api_keys, audit, ledger, rollups
 from partner_portal.services.locking import begin_write
 from partner_portal.services.program import get_program
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import CommissionFactory, LinkFactory, OfferFactory, PartnerFactory, StaffFactory
+from ..support import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.slow
 N = 20

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from partner_portal.models import AuditEntry, EmailChangeToken, User
 from partner_portal.services import preferences
 
-from ..conftest import DEFAULT_PASSWORD, login
 from ..factories import PartnerFactory
+from ..support import DEFAULT_PASSWORD, login
 
 
 def confirm_link(mail) -> str:

@@ -14,7 +14,7 @@ import pytest
 from partner_portal.models.base import utcnow
 
 from ..factories import CouponFactory, EarnedCommissionFactory, OfferFactory
-from .conversion_support import record, refund
+from ..support.conversions import record, refund
 from .test_partner_dashboard import kpi
 
 
@@ -61,7 +61,7 @@ def test_refunds_are_refunds_never_a_negative_paid(client, db, me):
     record(offer, "R-1", "300.00", partner_id=me.id, now=long_ago)
     from partner_portal.services.commissions import approve_due
 
-    from .conversion_support import unit_of_work
+    from ..support.conversions import unit_of_work
 
     unit_of_work(approve_due, long_ago + timedelta(minutes=1))
     refund(offer, "R-1", now=utcnow() - timedelta(days=1))  # an approved commission refunded

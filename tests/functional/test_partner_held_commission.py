@@ -19,10 +19,10 @@ from partner_portal.services.fraud import screening
 from partner_portal.services.program import program_zone
 from partner_portal.services.statements.months import Month
 
-from .. import statement_helpers as h
-from ..conftest import login
 from ..factories import LinkFactory, OfferFactory
-from .conversion_support import click_token, record
+from ..support import login
+from ..support import statements as h
+from ..support.conversions import click_token, record
 
 # Anything that would tell a partner how the screening works (as patterns, ignoring case).
 SECRETS = (r"under 10", r"\b10(\.0+)? ?s\b", r"fraud", r"conversion too soon", r"seconds",

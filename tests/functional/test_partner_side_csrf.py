@@ -11,19 +11,13 @@ from sqlalchemy import select
 
 from partner_portal.models import Announcement, TrackingLink
 
-from ..conftest import DEFAULT_PASSWORD, csrf_token_from
 from ..factories import AnnouncementFactory, CreativeFactory, LinkFactory, OfferFactory
+from ..support import csrf_token_from, sign_in
 
 
 @pytest.fixture()
 def csrf_on(app, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-
-
-def _sign_in(client, email):
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    assert client.post("/login", data={"email": email, "password": DEFAULT_PASSWORD,
-                                       "csrf_token": token}).status_code == 302
 
 
 def _post_forms(html: str) -> list[str]:
@@ -36,7 +30,7 @@ def test_partner_forms_carry_a_token_and_changes_need_it(client, db, make_user, 
     link = LinkFactory(partner=partner, offer=offer)
     CreativeFactory(offer=OfferFactory(name="No link yet"))
     db.session.commit()
-    _sign_in(client, partner.email)
+    sign_in(client, partner.email)
     for path in ("/partner/links", f"/partner/links/{link.id}", "/partner/creatives",
                  "/partner/account", "/partner/account/2fa"):
         forms = _post_forms(client.get(path).get_data(as_text=True))
@@ -60,7 +54,7 @@ def test_admin_creative_and_announcement_forms_carry_a_token(client, db, make_us
     creative = CreativeFactory()
     item = AnnouncementFactory()
     db.session.commit()
-    _sign_in(client, manager.email)
+    sign_in(client, manager.email)
     for path in ("/admin/creatives", "/admin/creatives/new/banner", "/admin/creatives/new/social",
                  f"/admin/creatives/{creative.id}", "/admin/announcements",
                  f"/admin/announcements/{item.id}", "/admin/settings/portal"):

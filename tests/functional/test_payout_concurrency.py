@@ -14,8 +14,8 @@ from partner_portal.models import Payout, PayoutBatch, PayoutItem
 from partner_portal.models.base import utcnow
 from partner_portal.services.program import get_program
 
-from ..conftest import login
 from ..factories import CommissionFactory, PartnerFactory, StaffFactory
+from ..support import login
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,8 @@ from partner_portal.models.base import utcnow
 from partner_portal.services import ledger
 from partner_portal.services.program import get_program
 
-from ..conftest import login
 from ..factories import CommissionFactory, PartnerFactory, StaffFactory
+from ..support import login
 
 AMOUNTS = {"Ada Able": ("120.00", "30.50"), "Bo Brown": ("75.00",), "Cy Clark": ("64.25",)}
 

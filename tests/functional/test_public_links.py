@@ -15,9 +15,9 @@ from partner_portal.models import Statement, User
 from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit
 
-from .. import statement_helpers as h
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import CapFactory, CreativeFactory, GroupFactory, LinkFactory, OfferFactory, PartnerFactory
+from ..support import DEFAULT_PASSWORD
+from ..support import statements as h
 
 BASE = "https://partners.example.com"
 HOSTILE = {"Host": "evil.test", "X-Forwarded-Host": "evil.test", "X-Forwarded-Proto": "http",

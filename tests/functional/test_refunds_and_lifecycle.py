@@ -16,7 +16,7 @@ from partner_portal.services.errors import InvalidTransition, NotFound, Validati
 from partner_portal.services.program import get_program
 
 from ..factories import OfferFactory, PartnerFactory
-from .conversion_support import NOW, commissions, record, refund, unit_of_work
+from ..support.conversions import NOW, commissions, record, refund, unit_of_work
 
 D = Decimal
 BOSS = audit.Actor(None, "boss@example.test", "203.0.113.9")
@@ -115,7 +115,7 @@ def test_bad_refund_amounts_name_the_field_and_change_nothing(db, offer, partner
     assert err.value.field == field
     db.session.expire_all()
     assert [c.status for c in commissions()] == ["pending"]
-    from .conversion_support import conversions
+    from ..support.conversions import conversions
 
     assert conversions()[0].refunded_amount == 0
 

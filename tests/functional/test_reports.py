@@ -122,7 +122,7 @@ def test_custom_range_and_a_bad_one(client, login_as, program_data):
 def test_presets_are_whole_local_days(key, days):
     period = ranges.resolve(key, None, None, today=date(2026, 3, 8), zone=ZONE)
     assert len(period.days) == days and period.end == date(2026, 3, 8)
-    start, end = period.bounds()
+    start, end = period.utc_bounds()
     assert end.astimezone(timezone.utc) == datetime(2026, 3, 9, 4, 0, tzinfo=timezone.utc)
 
 

@@ -52,7 +52,6 @@ from partner_portal.services import api_keys, audit, demo, terms
 from partner_portal.services.program import program_zone
 from partner_portal.services.spreadsheet import safe_cell
 
-from ..conftest import DEFAULT_PASSWORD, csrf_token_from
 from ..factories import (
     ConversionFactory,
     CreativeFactory,
@@ -62,7 +61,8 @@ from ..factories import (
     OfferFactory,
     PartnerFactory,
 )
-from .conversion_support import no_errors, parallel_requests
+from ..support import DEFAULT_PASSWORD, sign_in
+from ..support.conversions import no_errors, parallel_requests
 
 # Partner-supplied text: each starts like a spreadsheet formula and carries markup that
 # would run if a page printed it raw.
@@ -139,15 +139,6 @@ def world(app, db):
     return {"ids": {k: v for k, v in ids.items() if v is not None}, "mallory": mallory}
 
 
-def sign_in(client, email, password=PASSWORD):
-    page = client.get("/login").get_data(as_text=True)
-    data = {"email": email, "password": password}
-    if 'name="csrf_token"' in page:
-        data["csrf_token"] = csrf_token_from(page)
-    response = client.post("/login", data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-
-
 def rules_under(app, *prefixes, methods=("GET",)):
     return sorted((r for r in app.url_map.iter_rules()
                    if r.rule.startswith(prefixes) and set(methods) & r.methods),
@@ -190,7 +181,7 @@ def staff_and_partner_pages(app, world):
     """Every admin page as the owner, then every partner page as the hostile partner, each
     in their own browser (client)."""
     owner = app.test_client()
-    sign_in(owner, OWNER)
+    sign_in(owner, OWNER, PASSWORD)
     yield from walk(owner, app, ("/admin",), world["ids"])
     partner = app.test_client()
     sign_in(partner, world["mallory"].email, DEFAULT_PASSWORD)

@@ -11,10 +11,10 @@ from decimal import Decimal
 from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit
 
-from ..conftest import DEFAULT_PASSWORD, login
 from ..factories import LinkFactory, OfferFactory, PartnerFactory
-from .conversion_support import no_errors
-from .sign_in_support import PARALLEL, enable_two_factor, in_parallel, next_code, window_passes
+from ..support import DEFAULT_PASSWORD, login
+from ..support.conversions import no_errors
+from ..support.sign_in_attempts import PARALLEL, enable_two_factor, in_parallel, next_code, window_passes
 
 
 def address(i: int) -> dict:

@@ -23,8 +23,8 @@ from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit
 from partner_portal.services.clickids import ClickIdCodec
 
-from ..conftest import login
 from ..factories import LinkFactory, OfferFactory
+from ..support import login
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("config.py", "wsgi.py", "README.md", "partner_portal", "migrations", "scripts",

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from partner_portal.db_sqlite import QueuedWriteConnection, configure_sqlite, engine_options
 
-from .conversion_support import run_threads
+from ..support.conversions import run_threads
 
 
 @pytest.fixture()

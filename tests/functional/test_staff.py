@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from partner_portal.models import AuditEntry, User
 
-from ..conftest import DEFAULT_PASSWORD
+from ..support import DEFAULT_PASSWORD
 
 
 def test_owner_invites_a_manager_who_sets_a_password_and_signs_in(client, db, login_as, smtp_server, app):

@@ -16,7 +16,7 @@ from partner_portal.models import AuditEntry, StatementEmail
 from partner_portal.services.statements import outbox, store
 from partner_portal.services.statements.months import Month
 
-from .. import statement_helpers as h
+from ..support import statements as h
 
 MARCH = Month(2025, 3)
 LATER = datetime(2025, 6, 1, tzinfo=timezone.utc)

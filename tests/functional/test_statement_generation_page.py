@@ -15,9 +15,9 @@ from partner_portal.jobs import registry, runner
 from partner_portal.models import AuditEntry, JobRun, Statement, StatementRun
 from partner_portal.services.statements import render as statement_render
 
-from .. import statement_helpers as h
-from ..conftest import login
 from ..factories import StaffFactory
+from ..support import login
+from ..support import statements as h
 
 
 @pytest.fixture()

@@ -26,8 +26,8 @@ from partner_portal.services.statements import data as statement_data
 from partner_portal.services.statements import render
 from partner_portal.services.statements.months import Month
 
-from .. import statement_helpers as h
 from ..factories import PartnerFactory
+from ..support import statements as h
 
 ROOT = Path(__file__).resolve().parents[2]
 MARCH = Month(2025, 3)

@@ -18,8 +18,8 @@ from partner_portal.services.statements import data as statement_data
 from partner_portal.services.statements import render, store
 from partner_portal.services.statements.months import Month
 
-from .. import statement_helpers as h
 from ..factories import PartnerFactory
+from ..support import statements as h
 from .test_api_keys import create_key
 
 MARCH = Month(2025, 3)

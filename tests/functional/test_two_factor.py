@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from partner_portal.models import AuditEntry, User
 from partner_portal.models.base import utcnow
 
-from ..conftest import DEFAULT_PASSWORD, login
-from .sign_in_support import PARALLEL, enable_two_factor, in_parallel, next_code, setup_secret
+from ..support import DEFAULT_PASSWORD, login
+from ..support.sign_in_attempts import PARALLEL, enable_two_factor, in_parallel, next_code, setup_secret
 
 SIDES = ["admin", "partner"]
 ROLE = {"admin": "manager", "partner": "partner"}

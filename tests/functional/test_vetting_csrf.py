@@ -9,8 +9,8 @@ import pytest
 
 from partner_portal.models import TermsVersion
 
-from ..conftest import DEFAULT_PASSWORD, csrf_token_from
 from ..factories import GroupFactory, PartnerFactory
+from ..support import csrf_token_from, sign_in
 
 
 @pytest.fixture()
@@ -22,19 +22,13 @@ def csrf_on(app):
         app.config["WTF_CSRF_ENABLED"] = False
 
 
-def _sign_in(client, email):
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    assert client.post("/login", data={"email": email, "password": DEFAULT_PASSWORD,
-                                       "csrf_token": token}).status_code == 302
-
-
 def test_every_post_form_carries_a_token_and_decisions_need_it(client, db, make_user, csrf_on):
     owner = make_user("owner")
     GroupFactory(name="Standard", is_default=True)
     db.session.add(TermsVersion(kind="terms", version=1, title="T", body="Be honest."))
     partner = PartnerFactory(status="applied")
     db.session.commit()
-    _sign_in(client, owner.email)
+    sign_in(client, owner.email)
     for path in ("/admin/partners", f"/admin/partners/{partner.id}", "/admin/groups",
                  "/admin/terms/terms/publish", "/admin/screening", "/admin/staff"):
         html = client.get(path).get_data(as_text=True)

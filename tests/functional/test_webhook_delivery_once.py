@@ -26,8 +26,8 @@ from partner_portal.models import WebhookDelivery
 from partner_portal.models.base import utcnow
 from partner_portal.services import audit, webhooks
 
-from .conversion_support import run_threads
-from .webhook_support import ALLOWED, deliver, receiver  # noqa: F401 (a fixture)
+from ..support.conversions import run_threads
+from ..support.webhooks import ALLOWED, deliver, receiver  # noqa: F401 (a fixture)
 
 SYSTEM = audit.Actor.system("test")
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from partner_portal.models import WebhookDelivery, WebhookEndpoint
 from partner_portal.models.base import utcnow
 from partner_portal.services import audit, outgoing, webhooks
 
-from .webhook_support import RECEIVER_HOST, Receiver, allow, deliver, internal, receiver  # noqa: F401
+from ..support.webhooks import RECEIVER_HOST, Receiver, allow, deliver, internal, receiver  # noqa: F401
 
 SYSTEM = audit.Actor.system("test")
 

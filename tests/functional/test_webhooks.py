@@ -13,7 +13,7 @@ from partner_portal.models import AuditEntry, WebhookDelivery
 from partner_portal.models.base import utcnow
 from partner_portal.services import audit, webhooks
 
-from .webhook_support import allow, receiver  # noqa: F401 (a fixture)
+from ..support.webhooks import allow, receiver  # noqa: F401 (a fixture)
 
 SYSTEM = audit.Actor.system("test")
 

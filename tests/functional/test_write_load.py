@@ -24,8 +24,8 @@ from partner_portal.models import ApiKey, JobRun
 from partner_portal.models.base import utcnow
 from partner_portal.services import api_keys, audit, payouts
 
-from ..conftest import DEFAULT_PASSWORD
 from ..factories import AnnouncementFactory, CommissionFactory, OfferFactory, PartnerFactory
+from ..support import DEFAULT_PASSWORD
 
 SYSTEM = audit.Actor.system("load test")
 CONVERSION_THREADS = 4

@@ -7,12 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from partner_portal.services import dashboard_ranges as ranges
+from partner_portal.services import ranges
 from partner_portal.services.errors import ValidationError
 
 NY = ZoneInfo("America/New_York")
 # 02:30 UTC on 1 March is still 28 February in New York.
 LATE_EVENING = datetime(2026, 3, 1, 2, 30, tzinfo=timezone.utc)
+
+
+def picked_at(now, zone, key, **args):
+    """The range the partner dashboard's query string (``from``/``to``) selects at ``now``."""
+    return ranges.from_args({"range": key, **args}, today=ranges.local_today(now, zone), zone=zone)
 
 
 @pytest.mark.parametrize("key, start, end", [
@@ -25,7 +30,7 @@ LATE_EVENING = datetime(2026, 3, 1, 2, 30, tzinfo=timezone.utc)
     (None, date(2026, 1, 30), date(2026, 2, 28)),
 ])
 def test_presets_are_whole_days_in_the_program_zone(key, start, end):
-    period = ranges.resolve(key, LATE_EVENING, NY)
+    period = picked_at(LATE_EVENING, NY, key)
     assert (period.start, period.end) == (start, end)
 
 
@@ -36,14 +41,14 @@ def test_presets_are_whole_days_in_the_program_zone(key, start, end):
     ("last_month", date(2025, 12, 1), date(2025, 12, 31)),  # 31 days before 1 January
 ])
 def test_the_previous_period_has_the_same_length_and_ends_the_day_before(key, prev_start, prev_end):
-    period = ranges.resolve(key, LATE_EVENING, NY)
+    period = picked_at(LATE_EVENING, NY, key)
     previous = period.previous()
     assert (previous.start, previous.end) == (prev_start, prev_end)
     assert previous.days == period.days
 
 
 def test_a_custom_range_and_its_bounds_in_utc_across_a_dst_change():
-    period = ranges.resolve("custom", LATE_EVENING, NY, start="2026-03-08", end="2026-03-08")
+    period = picked_at(LATE_EVENING, NY, "custom", **{"from": "2026-03-08", "to": "2026-03-08"})
     first, after = period.utc_bounds()
     # 8 March 2026 is the spring-forward day in New York: 23 hours long.
     assert first == datetime(2026, 3, 8, 5, 0, tzinfo=timezone.utc)
@@ -60,7 +65,7 @@ def test_a_custom_range_and_its_bounds_in_utc_across_a_dst_change():
 ])
 def test_a_bad_custom_range_names_the_field(start, end, field):
     with pytest.raises(ValidationError) as error:
-        ranges.resolve("custom", LATE_EVENING, NY, start=start, end=end)
+        picked_at(LATE_EVENING, NY, "custom", **{"from": start, "to": end})
     assert error.value.field == field
 
 

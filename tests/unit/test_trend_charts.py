@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from partner_portal.services import dashboard_ranges, ranges
+from partner_portal.services import ranges
 from partner_portal.services.charts import PLOT_HEIGHT, PLOT_TOP, trend
 
 ZONE = ZoneInfo("UTC")
@@ -20,7 +20,7 @@ def days(first: date, n: int) -> list[date]:
 def test_the_report_range_compares_with_the_dashboards_previous_period():
     for key in ("today", "7d", "30d", "this_month", "last_month"):
         report = ranges.resolve(key, None, None, today=date(2026, 3, 15), zone=ZONE)
-        dashboard = dashboard_ranges.DateRange(key, report.start, report.end, ZONE)
+        dashboard = ranges.DateRange(key, report.start, report.end, ZONE)
         before = report.previous()
         assert (before.start, before.end) == (dashboard.previous().start, dashboard.previous().end)
         assert len(before.days) == len(report.days) and before.end == report.start - timedelta(days=1)

@@ -11,7 +11,7 @@ from ...models.base import utcnow
 from ...services import creatives
 from ...services.creative_files import human_size, stored_path
 from ...services.errors import NotFound
-from ...services.paging import page_number, paginate
+from ...services.offset_paging import page_number, paginate
 from ..forms import ConfirmForm, is_safe_next
 from ..units import unit_of_work
 from . import bp

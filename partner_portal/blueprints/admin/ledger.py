@@ -11,7 +11,6 @@ from ...extensions import db
 from ...models import Partner
 from ...models.base import utcnow
 from ...services import adjustments, ledger, payout_details, payout_settings, payouts, ranges
-from ...services.errors import DomainError
 from ...services.money import round_money
 from ...services.permissions import PAY
 from ...services.program import get_program, program_zone
@@ -93,15 +92,9 @@ def _ledger_page(partner: Partner, form: AdjustmentForm):
     program = get_program()
     zone = program_zone()
     today = utcnow().astimezone(zone).date()
-    try:
-        period = ranges.resolve(request.args.get("range"), request.args.get("start"),
-                                request.args.get("end"), today=today, zone=zone,
-                                default="this_month")
-        range_error = None
-    except DomainError as exc:
-        period = ranges.resolve("this_month", None, None, today=today, zone=zone)
-        range_error = exc.message
-    start, end = period.bounds()
+    period, range_error = ranges.picked(request.args, today=today, zone=zone,
+                                        default="this_month")
+    start, end = period.utc_bounds()
 
     def money(amount):
         return round_money(amount, program.currency)

@@ -13,7 +13,7 @@ from ...services import groups, partner_queue, risk, terms, vetting
 from ...services.applications import PROMOTION_METHODS, country_choices
 from ...services.errors import InvalidTransition, NotFound
 from ...services.lifecycle import PARTNER
-from ...services.paging import page_number, paginate
+from ...services.offset_paging import page_number, paginate
 from ..csvutil import batched, csv_response
 from ..forms import apply_error
 from ..units import unit_of_work

@@ -8,7 +8,7 @@ from ...models.base import utcnow
 from ...public_urls import public_url
 from ...services import announcements, audit
 from ...services.errors import NotFound
-from ...services.paging import page_number, paginate
+from ...services.offset_paging import page_number, paginate
 from ...services.program import get_program
 from ..forms import ConfirmForm
 from ..units import unit_of_work

@@ -12,7 +12,6 @@ from ...models import Partner
 from ...models.base import utcnow
 from ...services import charts as trend_charts
 from ...services import customer_value, ledger, payouts, ranges, reporting
-from ...services.errors import DomainError
 from ...services.money import round_money
 from ...services.partner_stats import Change
 from ...services.program import get_program, program_zone
@@ -26,11 +25,7 @@ ROW_HEADER = ["clicks", "conversions", "conversion_rate", "revenue", "commission
 def _period():
     zone = program_zone()
     today = utcnow().astimezone(zone).date()
-    try:
-        return ranges.resolve(request.args.get("range"), request.args.get("start"),
-                              request.args.get("end"), today=today, zone=zone), None
-    except DomainError as exc:
-        return ranges.resolve("30d", None, None, today=today, zone=zone), exc.message
+    return ranges.picked(request.args, today=today, zone=zone)
 
 
 def _currency() -> str:
@@ -58,8 +53,8 @@ def charts(period: ranges.DateRange, currency: str,
                  reporting.daily(before, currency, partner_id))
 
     def trend(name, attribute, money=False):
-        return trend_charts.trend(name, period.days, [getattr(r, attribute) for r in now],
-                                  before.days, [getattr(r, attribute) for r in then],
+        return trend_charts.trend(name, period.each_day(), [getattr(r, attribute) for r in now],
+                                  before.each_day(), [getattr(r, attribute) for r in then],
                                   currency if money else None)
 
     return {"clicks": trend("Clicks", "clicks"), "conversions": trend("Conversions", "conversions"),

@@ -10,7 +10,7 @@ from ...models.base import utcnow
 from ...public_urls import public_url
 from ...services import audit_log, staff
 from ...services.errors import NotFound
-from ...services.paging import page_number, paginate
+from ...services.offset_paging import page_number, paginate
 from ...services.permissions import STAFF
 from ..csvutil import batched, csv_response
 from ..forms import ConfirmForm

@@ -9,7 +9,7 @@ from ...jobs import statements as runs
 from ...jobs.runner import job_lock
 from ...models.base import utcnow
 from ...services.errors import DomainError, NotFound
-from ...services.paging import page_number, paginate
+from ...services.offset_paging import page_number, paginate
 from ...services.permissions import PAY, STATEMENTS
 from ...services.program import program_zone
 from ...services.statements import outbox, store

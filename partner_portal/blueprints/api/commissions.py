@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ...models import Commission, Payout
 from . import bp
 from .conversions import money_str
-from .paging import listing, where_given
+from .cursor_paging import listing, where_given
 from .schemas import (
     CommissionOut,
     CommissionPage,

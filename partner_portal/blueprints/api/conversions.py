@@ -15,7 +15,7 @@ from ...services.locking import begin_write_after_reads
 from ...services.money import round_money
 from ..units import reads_first
 from . import bp
-from .paging import listing, where_given
+from .cursor_paging import listing, where_given
 from .schemas import (
     ConversionCommission,
     ConversionCreate,

@@ -11,7 +11,7 @@ from ...services import link_builder
 from ...services.errors import ValidationError
 from . import bp
 from .conversions import api_actor
-from .paging import listing, where_given
+from .cursor_paging import listing, where_given
 from .schemas import LinkCreate, LinkOut, LinkPage, LinkQuery
 from .spec import current_json, current_query, operation
 

@@ -13,7 +13,7 @@ from ...services.errors import NotFound, ValidationError
 from ...services.money import round_money
 from . import ID, bp
 from .conversions import api_actor
-from .paging import listing, where_given
+from .cursor_paging import listing, where_given
 from .schemas import (
     CapCreate,
     CapList,

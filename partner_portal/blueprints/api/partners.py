@@ -14,7 +14,7 @@ from ...services.errors import NotFound
 from ...services.program import get_program
 from . import ID, bp
 from .conversions import api_actor, money_str
-from .paging import listing, where_given
+from .cursor_paging import listing, where_given
 from .schemas import (
     BalanceOut,
     BalanceQuery,

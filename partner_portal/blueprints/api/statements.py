@@ -15,7 +15,7 @@ from ...services.money import round_money
 from ...services.program import program_zone
 from ...services.statements.months import parse_month
 from . import ID, bp
-from .paging import listing, where_given
+from .cursor_paging import listing, where_given
 from .schemas import Problem, StatementOut, StatementPage, StatementQuery
 from .spec import current_query, operation
 

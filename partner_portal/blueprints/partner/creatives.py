@@ -11,7 +11,7 @@ from ...services import creatives, getting_started, link_builder
 from ...services.creative_files import stored_path
 from ...services.errors import NotFound
 from ...services.locking import begin_write_after_reads
-from ...services.paging import page_number, paginate
+from ...services.offset_paging import page_number, paginate
 from ..units import unit_of_work
 from . import bp
 

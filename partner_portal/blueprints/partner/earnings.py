@@ -7,7 +7,7 @@ from flask import g, render_template, request
 from ...models.commissions import COMMISSION_KINDS, COMMISSION_STATUSES
 from ...services import earnings
 from ...services.errors import ValidationError
-from ...services.paging import page_number, paginate
+from ...services.offset_paging import page_number, paginate
 from ...services.program import program_zone
 from ..csvutil import batched, csv_response
 from . import bp

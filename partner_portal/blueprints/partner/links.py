@@ -11,7 +11,7 @@ from ...models.base import utcnow
 from ...services import link_builder
 from ...services.errors import NotFound
 from ...services.links import allowed_hosts
-from ...services.paging import page_number, paginate
+from ...services.offset_paging import page_number, paginate
 from ...services.program import program_zone
 from ..csvutil import csv_response
 from ..forms import is_safe_next

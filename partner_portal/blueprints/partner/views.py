@@ -12,10 +12,10 @@ from ...services import (
     milestones,
     partner_offers,
     partner_stats,
+    ranges,
     referrals,
     terms,
 )
-from ...services import dashboard_ranges as ranges
 from ...services.errors import ValidationError
 from ...services.money import round_money
 from ...services.program import current_terms, get_program, program_zone
@@ -30,13 +30,8 @@ from .forms import AcceptTermsForm
 def selected_range() -> tuple[ranges.DateRange, str | None]:
     """The range picked in the query string, and an error message if the custom dates were
     not usable (the default range is shown instead)."""
-    args = request.args
     zone = program_zone()
-    try:
-        return ranges.resolve(args.get("range"), utcnow(), zone, start=args.get("from"),
-                              end=args.get("to")), None
-    except ValidationError as exc:
-        return ranges.resolve(ranges.DEFAULT, utcnow(), zone), exc.message
+    return ranges.picked(request.args, today=ranges.local_today(utcnow(), zone), zone=zone)
 
 
 @bp.route("/")

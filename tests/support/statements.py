@@ -19,7 +19,7 @@ from partner_portal.extensions import db
 from partner_portal.models import Commission, Conversion, Offer, Payout, PayoutBatch
 from partner_portal.services.program import get_program
 
-from . import factories
+from .. import factories
 
 MONTH = "2025-03"
 NY = "America/New_York"

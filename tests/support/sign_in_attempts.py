@@ -14,7 +14,7 @@ from sqlalchemy import update
 from partner_portal.models import LoginAttempt
 from partner_portal.models.base import utcnow
 
-from .conversion_support import run_threads
+from .conversions import run_threads
 
 PARALLEL = 30
 

@@ -1,4 +1,5 @@
-"""Offset paging for admin lists."""
+"""Offset paging (numbered pages) for admin and partner lists; the API pages with a cursor
+instead (`blueprints/api/cursor_paging.py`)."""
 
 from __future__ import annotations
 

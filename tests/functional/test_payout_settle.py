@@ -3,8 +3,6 @@ and approving only after a confirmation showing the number of payouts and the to
 
 from __future__ import annotations
 
-import threading
-import traceback
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,6 +16,7 @@ from partner_portal.services.program import get_program
 
 from ..factories import CommissionFactory, PartnerFactory, StaffFactory
 from ..support import login
+from ..support.conversions import no_errors, parallel_requests
 
 AMOUNTS = {"Ada Able": ("120.00", "30.50"), "Bo Brown": ("75.00",), "Cy Clark": ("64.25",)}
 
@@ -237,28 +236,10 @@ def test_twenty_identical_presses_at_once_pay_each_payout_once(app, db, outbox):
     _approve(client, batch)
     url = f"/admin/payouts/batches/{batch.id}/paid"
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    clients = []
-    for _ in range(20):
-        c = app.test_client()
-        c.set_cookie(cookie.key, cookie.value, domain=cookie.domain or "localhost")
-        clients.append(c)
-    start = threading.Barrier(len(clients))
-    results, errors = [None] * len(clients), []
-
-    def press(i, c):
-        try:
-            start.wait()
-            results[i] = c.post(url, data={"scope": "all", "reference": "BANK-PARALLEL"})
-        except Exception:  # surfaced below
-            errors.append(traceback.format_exc())
-
-    threads = [threading.Thread(target=press, args=(i, c)) for i, c in enumerate(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    assert errors == [], errors[0]
+    results = parallel_requests(
+        app, 20, lambda c: c.post(url, data={"scope": "all", "reference": "BANK-PARALLEL"}),
+        cookie=cookie)
+    no_errors(results)
     assert [r.status_code for r in results] == [302] * 20
     db.session.rollback()  # end the test's read snapshot; see what the requests committed
     payouts = db.session.scalars(select(Payout)).all()

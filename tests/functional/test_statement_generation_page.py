@@ -18,6 +18,7 @@ from partner_portal.services.statements import render as statement_render
 from ..factories import StaffFactory
 from ..support import login
 from ..support import statements as h
+from ..support.conversions import no_errors, parallel_requests
 
 
 @pytest.fixture()
@@ -165,27 +166,9 @@ def test_twenty_presses_at_once_queue_one_run(app, db, march):
     first = app.test_client()
     assert login(first, manager.email).status_code == 302
     cookie = first.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    clients = []
-    for _ in range(20):
-        c = app.test_client()
-        c.set_cookie(cookie.key, cookie.value)
-        clients.append(c)
-    start = threading.Barrier(len(clients))
-    results, errors = [None] * len(clients), []
-
-    def press(i, c):
-        try:
-            start.wait()
-            results[i] = c.post("/admin/statements/runs", data={"month": "2025-03"})
-        except Exception:  # surfaced below
-            errors.append(traceback.format_exc())
-
-    threads = [threading.Thread(target=press, args=(i, c)) for i, c in enumerate(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [], errors[0]
+    results = parallel_requests(
+        app, 20, lambda c: c.post("/admin/statements/runs", data={"month": "2025-03"}), cookie=cookie)
+    no_errors(results)
     assert [r.status_code for r in results] == [302] * 20
     runs = _runs(db)
     assert len(runs) == 1 and runs[0].status == "queued"

@@ -105,15 +105,18 @@ def no_errors(results) -> None:
     assert errors == [], errors[:3]
 
 
-def parallel_requests(app, n: int, send) -> list:
-    """Call ``send(client)`` from ``n`` real threads, each with its own test client,
-    released at the same moment; returns what each returned (or the exception it raised)."""
+def parallel_requests(app, n: int, send, *, cookie=None) -> list:
+    """Call ``send(client)`` from ``n`` real threads, each with its own test client (given
+    ``cookie``, e.g. a signed-in session, when there is one), released at the same moment;
+    returns what each returned (or the exception it raised)."""
     barrier = threading.Barrier(n)
     results: list = [None] * n
 
     def run(i):
         try:
             with app.test_client() as client:
+                if cookie is not None:
+                    client.set_cookie(cookie.key, cookie.value, domain=cookie.domain or "localhost")
                 barrier.wait()
                 results[i] = send(client)
         except Exception as exc:  # returned to the test, which asserts there are none

@@ -67,6 +67,7 @@ def password_accepted(check: PasswordCheck, *, rehashed: str | None = None) -> U
         raise AuthenticationFailed("Wrong email or password.", field="password")
     if user.is_partner and user.partner is not None and user.partner.status == "banned":
         raise AuthenticationFailed("This partner account has been closed.", field="email")
+    login_attempts.lock_account(check.email)  # before any row of its attempts changes
     login_attempts.succeeded(check.attempt_id)
     if rehashed is not None:
         user.password_hash = rehashed

@@ -88,6 +88,12 @@ def reserve(email: str, ip: str, policy: ThrottlePolicy, *, now: datetime) -> in
     return attempt.id
 
 
+def lock_account(email: str) -> None:
+    """Take the account's sign-in lock (PostgreSQL) before changing its attempts, so that
+    two sign-ins of one account finishing at once take turns instead of deadlocking."""
+    advisory_lock(f"sign-in:account:{email}")
+
+
 def succeeded(attempt_id: int) -> None:
     """The check was right: it is not a failure."""
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
@@ -96,6 +102,7 @@ def succeeded(attempt_id: int) -> None:
 def clear_account(email: str) -> None:
     """After a complete sign-in (or a password reset) the account starts afresh; the
     failures keep counting against the addresses they came from."""
+    lock_account(email)
     db.session.execute(update(LoginAttempt)
                        .where(LoginAttempt.email == email, LoginAttempt.account_cleared.is_(false()))
                        .values(account_cleared=True))

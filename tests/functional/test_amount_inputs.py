@@ -5,7 +5,6 @@ management API, and the admin forms. A hostile amount is refused naming its fiel
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -13,12 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from partner_portal.models import Cap, Commission, Conversion, Offer
-from partner_portal.models.base import utcnow
-from partner_portal.services import api_keys, audit
 from partner_portal.services.fraud import screening
 from partner_portal.services.program import get_program
 
-from ..factories import LinkFactory, OfferFactory, PartnerFactory
+from ..factories import PartnerFactory
+from ..support.conversions import api_shop
 
 # Strings a caller may send as an amount; each breaks the grammar.
 HOSTILE = ["1e30", "1e3", "1E3", "1" * 30, "1" * 14, "1_000", "1,000", "١٠٠", "１００", "²",
@@ -31,15 +29,7 @@ HOSTILE_NUMBERS = ["1e30", "1E+400", "-1e400", "1" * 30, "9" * 5000, "-0.0", "49
 
 @pytest.fixture()
 def shop(app, db):
-    offer = OfferFactory(default_commission_kind="percent", default_commission_value=Decimal("10"))
-    partner = PartnerFactory()
-    link = LinkFactory(offer=offer, partner=partner)
-    _key, plain = api_keys.create("Shop", actor=audit.Actor.system("test"), now=utcnow())
-    db.session.commit()
-    codec = app.extensions["pp_click_codec"]
-    return {"offer": offer, "partner": partner, "key": plain,
-            "auth": {"Authorization": f"Bearer {plain}"},
-            "click_id": codec.encode(partner.id, offer.id, link.id, utcnow() - timedelta(hours=2))}
+    return api_shop(app)
 
 
 def count(db, model) -> int:

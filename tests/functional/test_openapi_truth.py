@@ -6,15 +6,13 @@ conversion schema says what the conversion API accepts."""
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
 from partner_portal.blueprints.api.openapi import _openapi_path
 from partner_portal.models.base import utcnow
-from partner_portal.services import api_keys, audit
 
-from ..factories import LinkFactory, OfferFactory, PartnerFactory
+from ..support.conversions import api_shop
 
 
 def _ref(content: dict) -> str | None:
@@ -68,14 +66,7 @@ def test_the_conversion_schema_says_what_the_api_accepts(client):
 
 @pytest.fixture()
 def shop(app, db):
-    offer = OfferFactory(default_commission_kind="percent", default_commission_value=Decimal("10"))
-    partner = PartnerFactory()
-    link = LinkFactory(offer=offer, partner=partner)
-    _key, plain = api_keys.create("Shop", actor=audit.Actor.system("test"), now=utcnow())
-    db.session.commit()
-    codec = app.extensions["pp_click_codec"]
-    return {"auth": {"Authorization": f"Bearer {plain}"},
-            "click_id": codec.encode(partner.id, offer.id, link.id, utcnow() - timedelta(hours=2))}
+    return api_shop(app)
 
 
 def test_an_order_id_of_128_characters_is_taken_and_129_refused(client, shop):

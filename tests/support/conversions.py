@@ -133,3 +133,22 @@ def run_threads(n: int, target) -> None:
         t.start()
     for t in threads:
         t.join()
+
+
+def api_shop(app) -> dict:
+    """A shop reporting over the API: a 10 % offer, a partner with a link, a fresh API key
+    (``key`` and its ``auth`` header) and a click id from two hours ago."""
+    from partner_portal.models.base import utcnow
+    from partner_portal.services import api_keys
+
+    from ..factories import LinkFactory, OfferFactory, PartnerFactory
+
+    offer = OfferFactory(default_commission_kind="percent", default_commission_value=Decimal("10"))
+    partner = PartnerFactory()
+    link = LinkFactory(offer=offer, partner=partner)
+    _key, plain = api_keys.create("Shop", actor=audit.Actor.system("test"), now=utcnow())
+    db.session.commit()
+    codec = app.extensions["pp_click_codec"]
+    return {"offer": offer, "partner": partner, "key": plain,
+            "auth": {"Authorization": f"Bearer {plain}"},
+            "click_id": codec.encode(partner.id, offer.id, link.id, utcnow() - timedelta(hours=2))}
